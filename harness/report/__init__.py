@@ -1,0 +1,1 @@
+"""From run records to markdown: collect a comparison, compute statistics, render tables."""

@@ -1,0 +1,111 @@
+"""Gather the records a leaderboard compares: runs of one benchmark, one answer per system and item.
+
+The newest run decides the benchmark (name, version, split). Systems it lacks are taken from the
+newest older run of the same benchmark that has them, so ``run --systems rag`` followed by
+``run --systems sft`` still compares both. Statistics use the items every system answered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import UserError
+from harness.records import Item
+from harness.store import JsonlStore
+
+
+@dataclass
+class RunRecords:
+    run_dir: Path
+    manifest: dict[str, Any]
+    items: dict[str, Item]
+    answers: dict[tuple[str, str], dict[str, Any]]
+    scores: dict[tuple[str, str, str], dict[str, Any]]  # (scorer, system, item) -> score
+
+    @classmethod
+    def load(cls, run_dir: Path) -> RunRecords:
+        from harness.runner import latest_answers
+
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        items = {i["id"]: Item(**i) for i in json.loads((run_dir / "items.json").read_text())}
+        answers = latest_answers(run_dir)
+        scores = {}
+        for score in JsonlStore(run_dir / "scores.jsonl"):
+            answer = answers.get((score["system"], score["item_id"]))
+            if answer is not None and score["answer_hash"] == _hash(answer["text"]):
+                scores[(score["scorer"], score["system"], score["item_id"])] = score
+        return cls(run_dir, manifest, items, answers, scores)
+
+
+def _hash(text: str) -> str:
+    from harness.hashing import hash_text
+
+    return hash_text(text)
+
+
+@dataclass
+class Comparison:
+    """Systems side by side on a common set of items."""
+
+    benchmark: dict[str, Any]
+    systems: list[str]
+    runs: dict[str, RunRecords]  # system -> the run its records come from
+    items: list[Item]  # items every system answered successfully
+    all_item_ids: set[str] = field(default_factory=set)
+
+    def answer(self, system: str, item_id: str) -> dict[str, Any]:
+        return self.runs[system].answers[(system, item_id)]
+
+    def score(self, scorer: str, system: str, item_id: str) -> dict[str, Any] | None:
+        return self.runs[system].scores.get((scorer, system, item_id))
+
+    def manifest(self, system: str) -> dict[str, Any]:
+        return self.runs[system].manifest
+
+
+def list_runs(out_dir: Path) -> list[Path]:
+    runs = [p for p in (Path(out_dir) / "runs").glob("*/manifest.json")]
+    return [p.parent for p in sorted(runs, key=lambda p: (json.loads(p.read_text())["created_at"], p.stat().st_mtime))]
+
+
+def benchmark_key(manifest: dict[str, Any]) -> tuple:
+    b = manifest["benchmark"]
+    return (b["name"], b["version"], b["split"])
+
+
+def collect(out_dir: Path, run_id: str | None = None) -> Comparison:
+    runs = list_runs(out_dir)
+    if not runs:
+        raise UserError(f"no runs under {Path(out_dir) / 'runs'}", hint="start one with: python -m harness run")
+    if run_id:
+        matches = [r for r in runs if r.name == run_id]
+        if not matches:
+            raise UserError(f"no run '{run_id}' under {Path(out_dir) / 'runs'}")
+        newest = matches[0]
+    else:
+        newest = runs[-1]
+    chosen: dict[str, RunRecords] = {}
+    newest_records = RunRecords.load(newest)
+    key = benchmark_key(newest_records.manifest)
+    for system in newest_records.manifest["systems"]:
+        chosen[system] = newest_records
+    if not run_id:
+        for run_dir in reversed(runs[:-1]):
+            records = None
+            manifest = json.loads((run_dir / "manifest.json").read_text())
+            if benchmark_key(manifest) != key:
+                continue
+            for system in manifest["systems"]:
+                if system not in chosen:
+                    records = records or RunRecords.load(run_dir)
+                    chosen[system] = records
+    systems = list(chosen)
+    common = set(newest_records.items)
+    for system, records in chosen.items():
+        common &= {i for (s, i), a in records.answers.items() if s == system and a["status"] == "ok"}
+    items = [item for item_id, item in newest_records.items.items() if item_id in common]
+    return Comparison(benchmark=newest_records.manifest["benchmark"], systems=systems, runs=chosen, items=items,
+                      all_item_ids=set(newest_records.items))

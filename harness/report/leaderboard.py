@@ -1,0 +1,65 @@
+"""Compose ``leaderboard.md`` (and each run's ``report.md``) from sections, rebuilt from records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.records import utc_now
+from harness.report.collect import Comparison, collect
+from harness.report.markdown import table
+from harness.store import write_text_atomic
+
+
+def header(comparison: Comparison) -> str:
+    b = comparison.benchmark
+    split = f", split {b['split']}" if b.get("split") else ""
+    dropped = len(comparison.all_item_ids) - len(comparison.items)
+    lines = [
+        "# Leaderboard",
+        "",
+        f"Benchmark **{b['name']}** v{b['version']}{split}: {len(comparison.items)} items compared"
+        + (f" ({dropped} left out because some system has no successful answer for them)" if dropped else "")
+        + f". Rebuilt {utc_now()} from the run records by `python -m harness leaderboard`.",
+    ]
+    return "\n".join(lines)
+
+
+def runs_section(comparison: Comparison) -> str:
+    rows = []
+    for system in comparison.systems:
+        manifest = comparison.manifest(system)
+        rows.append((system, manifest["run_id"], manifest["model"], manifest["backend"],
+                     manifest["systems"][system]["fingerprint"], (manifest.get("git_sha") or "n/a")[:12]))
+    return "## Provenance\n\n" + table(["system", "run", "model", "backend", "fingerprint", "git"], rows, "llllll")
+
+
+def sections(comparison: Comparison) -> list[str]:
+    from harness.report import automatic, retrieval
+
+    parts = [
+        header(comparison),
+        automatic.overall_section(comparison),
+        automatic.breakdown_section(comparison, "category", "category"),
+        automatic.breakdown_section(comparison, "region", "region"),
+        retrieval.retrieval_section(comparison),
+        runs_section(comparison),
+    ]
+    return [p for p in parts if p]
+
+
+def render(comparison: Comparison) -> str:
+    return "\n\n".join(sections(comparison)) + "\n"
+
+
+def write_leaderboard(out_dir: Path, run_id: str | None = None) -> tuple[Path, Comparison]:
+    """Write ``<out>/leaderboard.md`` and the newest run's ``report.md``; returns the leaderboard path."""
+    out_dir = Path(out_dir)
+    comparison = collect(out_dir, run_id)
+    text = render(comparison)
+    path = out_dir / "leaderboard.md"
+    write_text_atomic(path, text)
+    newest = comparison.runs[comparison.systems[0]].run_dir
+    own = comparison if run_id or all(r.run_dir == newest for r in comparison.runs.values()) \
+        else collect(out_dir, newest.name)
+    write_text_atomic(newest / "report.md", render(own).replace("# Leaderboard", f"# Run report: {newest.name}", 1))
+    return path, comparison

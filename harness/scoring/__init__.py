@@ -1,0 +1,1 @@
+"""Automatic, deterministic scores. They are not judges: they measure coverage, not quality."""

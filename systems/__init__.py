@@ -1,0 +1,1 @@
+"""Contenders, one package each. Each registers a ``harness.system.System`` subclass."""
