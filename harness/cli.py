@@ -35,6 +35,10 @@ def add_run_parser(sub) -> None:
     p.add_argument("--out", help="results folder (default: results)")
     p.add_argument("--run-id", dest="run_id", help="name of the run folder (default: derived from the config)")
     p.add_argument("--corpus", help="corpus folder for retrieval systems (default: systems/rag/corpus)")
+    p.add_argument("--judge", help="LLM judge(s), comma-separated: embedded, hf:MODEL, openai:MODEL@URL")
+    p.add_argument("--rubric", help="rubric name or path (default: cultural_nuance)")
+    p.add_argument("--no-pairwise", dest="pairwise", action="store_const", const=False,
+                   help="skip pairwise A/B judging")
 
 
 def cmd_run(args) -> int:
@@ -45,10 +49,45 @@ def cmd_run(args) -> int:
 
     overrides = {k: v for k, v in vars(args).items() if k not in ("command", "config", "func")}
     config = load_config(args.config, overrides)
+    judges = build_judges(config.judge, config.rubric, config) if config.judge else []
     result = run(config, command=sys.argv)
+    if judges:
+        judge_newest(config.out, judges, config.pairwise)
     path, comparison = write_leaderboard(config.out)
     print_run_summary(result, comparison, path)
     return 1 if result.failed else 0
+
+
+def build_judges(specs: list[str], rubric_name: str, options) -> list:
+    """Judges are checked before any generation, so a bad --judge fails fast."""
+    from harness.judge.judge import Judge, parse_judge_spec
+    from harness.rubric import load_rubric
+
+    rubric = load_rubric(rubric_name)
+    return [Judge(parse_judge_spec(spec), rubric, api_key_env=options.api_key_env,
+                  concurrency=options.concurrency, batch_size=options.batch_size) for spec in specs]
+
+
+def judge_newest(out: str, judges: list, pairwise: bool, run_id: str | None = None) -> None:
+    from harness.judge.run import judge_comparison
+    from harness.report.collect import collect
+
+    comparison = collect(out, run_id)
+    for judge in judges:
+        counts = judge_comparison(out, comparison, judge, pairwise=pairwise)
+        print(f"judge {judge.spec.name}: {counts['single']} grades, {counts['pairwise']} pairwise games, "
+              f"{counts['unparsed']} unparsed")
+
+
+def cmd_judge(args) -> int:
+    from harness.config import RunConfig
+    from harness.report.leaderboard import write_leaderboard
+
+    judges = build_judges([j for j in args.judge.split(",") if j.strip()], args.rubric, RunConfig())
+    judge_newest(args.out, judges, not args.no_pairwise, args.run)
+    path, _ = write_leaderboard(args.out, args.run)
+    print(f"wrote {path}")
+    return 0
 
 
 def cmd_list(args) -> int:
@@ -128,6 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("leaderboard", help="rebuild leaderboard.md from the run records")
     p.add_argument("--out", default="results")
     p.add_argument("--run", help="a single run id (default: newest run, plus older runs of the same benchmark)")
+    p = sub.add_parser("judge", help="grade the answers of the newest run (or --run) with LLM judges")
+    p.add_argument("--judge", required=True, help="comma-separated: embedded, hf:MODEL, openai:MODEL@URL")
+    p.add_argument("--rubric", default="cultural_nuance")
+    p.add_argument("--run", help="run id (default: the newest run, with older runs of the same benchmark)")
+    p.add_argument("--out", default="results")
+    p.add_argument("--no-pairwise", action="store_true")
     p = sub.add_parser("benchmark", help="validate a benchmark or print its statistics")
     p.add_argument("action", choices=["validate", "stats"])
     p.add_argument("target", help="benchmark name or path")
@@ -171,7 +216,7 @@ def cmd_serve(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "list": cmd_list, "leaderboard": cmd_leaderboard, "serve": cmd_serve, "benchmark": cmd_benchmark, "index": cmd_index}
+COMMANDS = {"run": cmd_run, "list": cmd_list, "leaderboard": cmd_leaderboard, "serve": cmd_serve, "benchmark": cmd_benchmark, "index": cmd_index, "judge": cmd_judge}
 
 
 def main(argv: list[str] | None = None) -> int:

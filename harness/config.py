@@ -35,6 +35,9 @@ class RunConfig(BaseModel):
     seed: int = 0
     out: str = "results"
     run_id: str | None = None
+    judge: list[str] = Field(default_factory=list)  # judge specs; several make a panel
+    rubric: str = "cultural_nuance"
+    pairwise: bool = True
     corpus: str | None = None  # a corpus folder for every retrieval system (rag, sft+rag)
     system_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -46,6 +49,11 @@ class RunConfig(BaseModel):
         if not value:
             raise ValueError("name at least one system")
         return value
+
+    @field_validator("judge", mode="before")
+    @classmethod
+    def split_judges(cls, value):
+        return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
 
 
 def load_config(path: str | None, overrides: dict[str, Any], model: type[BaseModel] = RunConfig) -> BaseModel:

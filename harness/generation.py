@@ -17,6 +17,7 @@ class GenerationParams(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0)  # 0 means greedy
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     seed: int = 0
+    top_logprobs: int = Field(default=0, ge=0, le=20)  # >0: return per-token alternatives (G-Eval judges)
 
 
 class Prompt(BaseModel):

@@ -34,6 +34,9 @@ BUILTIN_SYSTEMS: dict[str, str] = {
     "base": "systems.base.system:BaseSystem",
     "prompted": "systems.prompted.system:PromptedSystem",
     "rag": "systems.rag.system:RagSystem",
+    "sft": "systems.sft.system:SftSystem",
+    "uft": "systems.sft.system:UftSystem",
+    "sft+rag": "systems.sft.system:SftRagSystem",
 }
 
 _registered: dict[str, type[System]] = {}

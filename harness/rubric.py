@@ -4,8 +4,75 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from harness.errors import UserError, did_you_mean
+
 RUBRICS_DIR = Path(__file__).resolve().parent.parent / "rubrics"
+
+
+class Criterion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    question: str
+    anchors: dict[int, str]
+    flag: str | None = None
+    flag_question: str | None = None
+
+
+class Rubric(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    description: str = ""
+    scale: dict[str, int] = Field(default_factory=lambda: {"min": 1, "max": 5})
+    criteria: list[Criterion]
+    single_prompt: str
+    pairwise_prompt: str
+    verdict_format: str
+
+    @model_validator(mode="after")
+    def anchors_cover_the_scale(self):
+        low, high = self.scale["min"], self.scale["max"]
+        for criterion in self.criteria:
+            if sorted(criterion.anchors) != list(range(low, high + 1)):
+                raise ValueError(f"criterion '{criterion.id}' needs one anchor for each score {low}-{high}")
+        return self
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        return [c.id for c in self.criteria]
+
+    @property
+    def flags(self) -> list[str]:
+        return [c.flag for c in self.criteria if c.flag]
+
+    def criteria_text(self) -> str:
+        lines = []
+        for c in self.criteria:
+            lines.append(f"- {c.id} ({c.name}): {c.question}")
+            lines += [f"    {score}: {text}" for score, text in sorted(c.anchors.items())]
+            if c.flag:
+                lines.append(f"    flag '{c.flag}': {c.flag_question}")
+        return "\n".join(lines)
 
 
 def known_rubrics() -> list[str]:
     return sorted(p.stem for p in RUBRICS_DIR.glob("*.yaml"))
+
+
+def load_rubric(name_or_path: str) -> Rubric:
+    path = Path(name_or_path)
+    if not path.is_file():
+        path = RUBRICS_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        raise UserError(f"no rubric '{name_or_path}'", hint=did_you_mean(name_or_path, known_rubrics()))
+    try:
+        return Rubric(**yaml.safe_load(path.read_text()))
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: invalid YAML: {exc}") from None
+    except (ValidationError, TypeError) as exc:
+        detail = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
+        raise UserError(f"{path}: field '{'.'.join(map(str, detail['loc']))}': {detail['msg']}") from None

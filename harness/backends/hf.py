@@ -185,16 +185,22 @@ class TransformersBackend:
             kwargs.update(temperature=params.temperature, top_p=params.top_p)
         else:
             kwargs.update(temperature=None, top_p=None, top_k=None)
+        if params.top_logprobs:
+            kwargs.update(output_scores=True, return_dict_in_generate=True)
         started = time.perf_counter()
         with torch.inference_mode(), context:
             output = model.generate(**encoded, **kwargs)
         elapsed = time.perf_counter() - started
+        scores = None
+        if params.top_logprobs:
+            scores, output = output.scores, output.sequences
         new_tokens = output[:, encoded["input_ids"].shape[1]:]
         prompt_tokens = encoded["attention_mask"].sum(dim=1).tolist()
         stop_ids = {tokenizer.eos_token_id, tokenizer.pad_token_id}
         completions = []
-        for row, n_prompt in zip(new_tokens.tolist(), prompt_tokens):
+        for index, (row, n_prompt) in enumerate(zip(new_tokens.tolist(), prompt_tokens)):
             length = next((k for k, tok in enumerate(row) if tok in stop_ids), len(row))
+            logprobs = self._logprobs(scores, index, row[:length], params.top_logprobs) if scores else None
             completions.append(Completion(
                 text=tokenizer.decode(row[:length], skip_special_tokens=True).strip(),
                 prompt_tokens=int(n_prompt),
@@ -202,8 +208,24 @@ class TransformersBackend:
                 latency_s=round(elapsed / len(texts), 4),
                 model=self.model + (f"+{adapter}" if adapter else ""),
                 finish_reason="stop" if length < len(row) else "length",
+                logprobs=logprobs,
             ))
         return completions
+
+    def _logprobs(self, scores, row: int, tokens: list[int], top: int) -> list[dict[str, Any]]:
+        """Per generated token, its log-probability and the top alternatives (OpenAI's format)."""
+        import torch
+
+        entries = []
+        for step, token in enumerate(tokens):
+            logprobs = torch.log_softmax(scores[step][row].float(), dim=-1)
+            values, ids = logprobs.topk(top)
+            entries.append({
+                "token": self.tokenizer.decode([token]), "logprob": float(logprobs[token]),
+                "top_logprobs": [{"token": self.tokenizer.decode([i]), "logprob": float(v)}
+                                 for v, i in zip(values.tolist(), ids.tolist())],
+            })
+        return entries
 
     def close(self) -> None:
         self.__dict__.pop("hf_model", None)

@@ -102,6 +102,8 @@ class OpenAIBackend:
             "top_p": params.top_p,
             "seed": params.seed,
         }
+        if params.top_logprobs:
+            body.update(logprobs=True, top_logprobs=params.top_logprobs)
         return body
 
     async def _request(self, client, prompt: Prompt, params: GenerationParams) -> Completion:

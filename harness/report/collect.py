@@ -55,6 +55,9 @@ class Comparison:
     runs: dict[str, RunRecords]  # system -> the run its records come from
     items: list[Item]  # items every system answered successfully
     all_item_ids: set[str] = field(default_factory=set)
+    judgments: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # (judge, item, answer hash) -> record
+    games: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # (judge, item, first, second hash) -> game
+    rubric_version: str | None = None
 
     def answer(self, system: str, item_id: str) -> dict[str, Any]:
         return self.runs[system].answers[(system, item_id)]
@@ -64,6 +67,30 @@ class Comparison:
 
     def manifest(self, system: str) -> dict[str, Any]:
         return self.runs[system].manifest
+
+    def answer_hash(self, system: str, item_id: str) -> str:
+        return _hash(self.answer(system, item_id)["text"])
+
+    def judges(self) -> list[str]:
+        return sorted({key[0] for key in self.judgments})
+
+    def judgment(self, judge: str, system: str, item_id: str) -> dict[str, Any] | None:
+        return self.judgments.get((judge, item_id, self.answer_hash(system, item_id)))
+
+    def game(self, judge: str, item_id: str, first: str, second: str) -> dict[str, Any] | None:
+        return self.games.get((judge, item_id, self.answer_hash(first, item_id), self.answer_hash(second, item_id)))
+
+    def load_judgments(self, out_dir: Path, rubric_version: str | None) -> None:
+        """Read every run's judge records for the current rubric version; newer records win."""
+        self.rubric_version = rubric_version
+        for path in sorted((Path(out_dir) / "runs").glob("*/judgments.jsonl")):
+            for r in JsonlStore(path):
+                if rubric_version is None or r["rubric_version"] == rubric_version:
+                    self.judgments[(r["judge"], r["item_id"], r["answer_hash"])] = r
+        for path in sorted((Path(out_dir) / "runs").glob("*/pairwise.jsonl")):
+            for r in JsonlStore(path):
+                if rubric_version is None or r["rubric_version"] == rubric_version:
+                    self.games[(r["judge"], r["item_id"], r["first_hash"], r["second_hash"])] = r
 
 
 def list_runs(out_dir: Path) -> list[Path]:
@@ -107,5 +134,13 @@ def collect(out_dir: Path, run_id: str | None = None) -> Comparison:
     for system, records in chosen.items():
         common &= {i for (s, i), a in records.answers.items() if s == system and a["status"] == "ok"}
     items = [item for item_id, item in newest_records.items.items() if item_id in common]
-    return Comparison(benchmark=newest_records.manifest["benchmark"], systems=systems, runs=chosen, items=items,
-                      all_item_ids=set(newest_records.items))
+    comparison = Comparison(benchmark=newest_records.manifest["benchmark"], systems=systems, runs=chosen,
+                            items=items, all_item_ids=set(newest_records.items))
+    comparison.load_judgments(out_dir, current_rubric_version())
+    return comparison
+
+
+def current_rubric_version() -> str | None:
+    from harness.rubric import known_rubrics, load_rubric
+
+    return load_rubric("cultural_nuance").version if "cultural_nuance" in known_rubrics() else None

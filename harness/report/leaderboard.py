@@ -34,17 +34,31 @@ def runs_section(comparison: Comparison) -> str:
 
 
 def sections(comparison: Comparison) -> list[str]:
-    from harness.report import automatic, retrieval
+    from harness.report import automatic, costs, judge_sections, retrieval, verdict
 
     parts = [
         header(comparison),
+        verdict.verdict_lines(comparison),
+        judge_sections.overview_section(comparison),
+        judge_sections.criteria_section(comparison),
+        judge_sections.tests_section(comparison),
+        judge_sections.judged_breakdown(comparison, "category"),
+        judge_sections.judged_breakdown(comparison, "region"),
         automatic.overall_section(comparison),
         automatic.breakdown_section(comparison, "category", "category"),
         automatic.breakdown_section(comparison, "region", "region"),
         retrieval.retrieval_section(comparison),
+        costs.cost_section(comparison),
+        costs.trained_section(comparison),
+        judge_sections.health_section(comparison),
+        plots_note(comparison),
         runs_section(comparison),
     ]
     return [p for p in parts if p]
+
+
+def plots_note(comparison: Comparison) -> str:
+    return "## Plots\n\n![scores with 95% CIs](scores.png)\n\n![category x system](heatmap.png)"
 
 
 def render(comparison: Comparison) -> str:
@@ -57,6 +71,9 @@ def write_leaderboard(out_dir: Path, run_id: str | None = None) -> tuple[Path, C
     comparison = collect(out_dir, run_id)
     text = render(comparison)
     path = out_dir / "leaderboard.md"
+    from harness.report.plots import write_plots
+
+    write_plots(comparison, out_dir)
     write_text_atomic(path, text)
     newest = comparison.runs[comparison.systems[0]].run_dir
     own = comparison if run_id or all(r.run_dir == newest for r in comparison.runs.values()) \

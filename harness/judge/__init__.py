@@ -1,0 +1,1 @@
+"""LLM judges: reference-guided single-answer grading and pairwise A/B in both orders."""

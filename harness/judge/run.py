@@ -1,0 +1,105 @@
+"""Judge the answers of a comparison: single grades for every answer, pairwise games in both orders.
+
+Judgments are appended to the newest run's ``judgments.jsonl`` and ``pairwise.jsonl``. Before
+judging, every run's records are read, so a verdict whose key (rubric version, judge, item,
+answer hashes) already exists is never asked for again; a changed judge or rubric gets new keys.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+
+from harness.hashing import hash_text, hash_value
+from harness.judge.judge import Judge
+from harness.progress import progress_bar
+from harness.records import Item, Judgment, PairwiseGame
+from harness.report.collect import Comparison
+from harness.store import JsonlStore
+
+
+def item_hash(item: Item) -> str:
+    return hash_value([item.question, item.reference_answer, item.key_points, item.pitfalls], 12)
+
+
+def single_key(judge: Judge, item: Item, answer_hash: str) -> str:
+    return hash_value(["single", judge.rubric.name, judge.rubric.version, judge.fingerprint, item.id,
+                       item_hash(item), answer_hash], 32)
+
+
+def game_key(judge: Judge, item: Item, first_hash: str, second_hash: str) -> str:
+    return hash_value(["pairwise", judge.rubric.name, judge.rubric.version, judge.fingerprint, item.id,
+                       item_hash(item), first_hash, second_hash], 32)
+
+
+def existing_keys(out_dir: Path) -> set[str]:
+    keys = set()
+    for name in ("judgments.jsonl", "pairwise.jsonl"):
+        for path in (Path(out_dir) / "runs").glob(f"*/{name}"):
+            keys |= {record["key"] for record in JsonlStore(path)}
+    return keys
+
+
+def judge_comparison(out_dir: Path, comparison: Comparison, judge: Judge, *, pairwise: bool = True) -> dict[str, int]:
+    run_dir = comparison.runs[comparison.systems[0]].run_dir
+    run_id = run_dir.name
+    done = existing_keys(out_dir)
+    counts = {"single": 0, "pairwise": 0, "unparsed": 0}
+    texts = {(s, i.id): comparison.answer(s, i.id)["text"] for s in comparison.systems for i in comparison.items}
+    hashes = {key: hash_text(text) for key, text in texts.items()}
+
+    todo = [(system, item) for system in comparison.systems for item in comparison.items
+            if single_key(judge, item, hashes[(system, item.id)]) not in done]
+    store = JsonlStore(run_dir / "judgments.jsonl")
+    _judge_in_chunks(f"judging answers ({judge.spec.name})", todo, judge.backend, lambda part: [
+        Judgment(key=single_key(judge, item, hashes[(system, item.id)]), run_id=run_id, item_id=item.id,
+                 system=system, judge=judge.spec.name, judge_fingerprint=judge.fingerprint,
+                 rubric=judge.rubric.name, rubric_version=judge.rubric.version,
+                 answer_hash=hashes[(system, item.id)], answer_chars=len(texts[(system, item.id)]),
+                 status="error" if completion.error else ("ok" if verdict else "unparsed"),
+                 scores=verdict.scores if verdict else {}, flags=verdict.flags if verdict else {},
+                 weighted=bool(verdict and verdict.weighted), attempts=attempts,
+                 raw=completion.text or completion.error or "")
+        for (system, item), (completion, verdict, attempts) in zip(
+            part, judge.grade([(item, texts[(system, item.id)]) for system, item in part]))
+    ], store, counts, "single")
+    store.close()
+
+    if not pairwise or len(comparison.systems) < 2:
+        return counts
+    games = []
+    for a, b in combinations(comparison.systems, 2):
+        for item in comparison.items:
+            for first, second in ((a, b), (b, a)):
+                if game_key(judge, item, hashes[(first, item.id)], hashes[(second, item.id)]) not in done:
+                    games.append((first, second, item))
+    store = JsonlStore(run_dir / "pairwise.jsonl")
+    _judge_in_chunks(f"pairwise games ({judge.spec.name})", games, judge.backend, lambda part: [
+        PairwiseGame(key=game_key(judge, item, hashes[(first, item.id)], hashes[(second, item.id)]), run_id=run_id,
+                     item_id=item.id, first_system=first, second_system=second, judge=judge.spec.name,
+                     judge_fingerprint=judge.fingerprint, rubric=judge.rubric.name,
+                     rubric_version=judge.rubric.version, first_hash=hashes[(first, item.id)],
+                     second_hash=hashes[(second, item.id)], first_chars=len(texts[(first, item.id)]),
+                     second_chars=len(texts[(second, item.id)]),
+                     status="error" if completion.error else ("ok" if verdict else "unparsed"),
+                     verdict={"a": "first", "b": "second", "tie": "tie"}.get(verdict), attempts=attempts,
+                     raw=completion.text or completion.error or "")
+        for (first, second, item), (completion, verdict, attempts) in zip(
+            part, judge.compare([(item, texts[(first, item.id)], texts[(second, item.id)]) for first, second, item in part]))
+    ], store, counts, "pairwise")
+    store.close()
+    return counts
+
+
+def _judge_in_chunks(label, todo, backend, make_records, store, counts, kind) -> None:
+    if not todo:
+        return
+    chunk = max(getattr(backend, "batch_size", 1), getattr(backend, "concurrency", 1)) * 2
+    with progress_bar(label, total=len(todo)) as advance:
+        for start in range(0, len(todo), chunk):
+            part = todo[start : start + chunk]
+            for record in make_records(part):
+                store.append(record)
+                counts[kind] += 1
+                counts["unparsed"] += record.status != "ok"
+            advance(len(part))

@@ -1,0 +1,77 @@
+"""What a training run leaves in ``adapters/<name>/``: adapter, config, data hashes, contamination
+report, metrics.jsonl, loss.png and summary.json. Written to a staging folder and renamed into
+place, so an interrupted run never leaves a half-written adapter that the ``sft`` system would load.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from systems.sft.args import TrainArgs
+
+
+def plot_loss(log_history: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    train = [(e["step"], e["loss"]) for e in log_history if "loss" in e]
+    evals = [(e["step"], e["eval_loss"]) for e in log_history if "eval_loss" in e]
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    if train:
+        ax.plot(*zip(*train), label="train loss")
+    if evals:
+        ax.plot(*zip(*evals), marker="o", label="validation loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def save_outputs(args: TrainArgs, env: dict, trainer, data_report: dict, wall_seconds: float) -> Path:
+    import torch
+
+    from systems.sft.dry_run import estimate_for
+
+    target = args.output_dir
+    staging = target.parent / f".staging-{args.name}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    trainer.model.save_pretrained(str(staging))  # the best checkpoint (load_best_model_at_end)
+    history = trainer.state.log_history
+    (staging / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in history))
+    plot_loss(history, staging / "loss.png")
+    (staging / "training_config.yaml").write_text(yaml.safe_dump({**args.resolved(), "runtime": env}, sort_keys=False))
+    (staging / "data.json").write_text(json.dumps({k: v for k, v in data_report.items() if k != "contamination"},
+                                                  indent=2))
+    (staging / "contamination.json").write_text(json.dumps(data_report["contamination"], indent=2))
+    tokens = int(trainer.state.num_input_tokens_seen or 0)
+    evals = [e["eval_loss"] for e in history if "eval_loss" in e]
+    summary = {
+        "name": args.name, "mode": args.mode, "raft": args.raft, "model": args.model, "device": env["device"],
+        "quantization": env["quantization"], "steps": trainer.state.global_step,
+        "epochs": round(trainer.state.epoch or 0, 3), "train_tokens": tokens,
+        "wall_seconds": round(wall_seconds, 1), "tokens_per_second": round(tokens / wall_seconds, 1) if wall_seconds else None,
+        "best_eval_loss": min(evals) if evals else None, "stopped_early": trainer.state.global_step < trainer.state.max_steps,
+    }
+    if env["device"] == "cuda":
+        summary["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated() / 1024**3, 3)
+        estimate = estimate_for(args, env)
+        if estimate is not None:
+            summary["estimated_gpu_memory_gib"] = round(estimate.total / 1024**3, 3)
+    (staging / "summary.json").write_text(json.dumps(summary, indent=2))
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    from systems.sft.train import checkpoint_dir
+
+    shutil.rmtree(checkpoint_dir(args), ignore_errors=True)
+    return target

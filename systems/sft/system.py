@@ -1,0 +1,96 @@
+"""``sft`` and ``uft``: the base model with a LoRA adapter trained in this repo; ``sft+rag``: the
+adapter answering with retrieved passages.
+
+With the transformers backend the adapter loads through PEFT; with an OpenAI-compatible backend
+(vLLM ``--lora-modules NAME=PATH``) requests name the served LoRA module.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.errors import UserError
+from harness.generation import Prompt
+from harness.records import Item
+from harness.registry import register_system
+from harness.system import System, SystemConfig
+from systems.base.system import user_message
+from systems.rag.system import RagConfig, RetrievalMixin
+from systems.sft.args import REPO
+
+ADAPTERS = REPO / "adapters"
+TRAIN_HINT = "train one with: python -m systems.sft.train --config systems/sft/configs/cpu-quick.yaml"
+
+
+class AdapterConfig(SystemConfig):
+    adapter: str = str(ADAPTERS / "sft")
+    served_name: str | None = None  # LoRA module name on a server; default: the adapter folder's name
+
+
+class AdapterMixin:
+    config: AdapterConfig
+    train_hint = TRAIN_HINT
+
+    def attach_adapter(self) -> None:
+        path = Path(self.config.adapter)
+        self.adapter_name = self.config.served_name or path.name
+        exists = (path / "adapter_config.json").is_file()
+        if not exists and self.backend.kind == "hf":
+            raise UserError(f"system '{self.name}' found no adapter at {path}", hint=self.train_hint)
+        self.adapter_hash = self.backend.register_adapter(self.adapter_name, str(path) if exists else None)
+        summary = path / "summary.json"
+        self.training = json.loads(summary.read_text()) if summary.is_file() else {}
+
+    def adapter_fingerprint(self) -> dict:
+        return {"adapter": self.adapter_name, "adapter_hash": self.adapter_hash}
+
+
+@register_system("sft")
+class SftSystem(AdapterMixin, System):
+    Config = AdapterConfig
+    question_template = "{question}"
+
+    def __init__(self, config: AdapterConfig, backend):
+        super().__init__(config, backend)
+        self.attach_adapter()
+
+    def fingerprint_parts(self):
+        return self.adapter_fingerprint()
+
+    def prepare(self, items: list[Item]) -> list[Prompt]:
+        return [Prompt(item_id=i.id, adapter=self.adapter_name, messages=[user_message(self.question_template, i)])
+                for i in items]
+
+
+class UftConfig(AdapterConfig):
+    adapter: str = str(ADAPTERS / "uft")
+
+
+@register_system("uft")
+class UftSystem(SftSystem):
+    Config = UftConfig
+    train_hint = ("train one with: python -m systems.sft.train --config systems/sft/configs/cpu-quick.yaml "
+                  "--mode uft --name uft")
+
+
+class SftRagConfig(RagConfig, AdapterConfig):
+    pass
+
+
+@register_system("sft+rag")
+class SftRagSystem(AdapterMixin, RetrievalMixin, System):
+    """The SFT adapter with retrieved passages. Point ``adapter`` at a RAFT-trained one
+    (``--raft --name sft-raft``) so the model has learnt to read passages and ignore distractors."""
+
+    Config = SftRagConfig
+
+    def __init__(self, config: SftRagConfig, backend):
+        super().__init__(config, backend)
+        self.attach_adapter()
+
+    def fingerprint_parts(self):
+        return {**self.adapter_fingerprint(), **self.retrieval_fingerprint()}
+
+    def prepare(self, items: list[Item]) -> list[Prompt]:
+        return self.retrieval_prompts(items)
