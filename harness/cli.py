@@ -90,6 +90,27 @@ def cmd_judge(args) -> int:
     return 0
 
 
+def cmd_human(args) -> int:
+    if args.action == "export":
+        from harness.human.export import export_sheets
+        from harness.report.collect import collect
+        from harness.rubric import load_rubric
+
+        if args.annotators < 1:
+            raise UserError("--annotators must be at least 1")
+        folder = export_sheets(collect(args.out, args.run), load_rubric(args.rubric), args.out,
+                               annotators=args.annotators, shared=args.shared, seed=args.seed)
+        print(f"wrote {args.annotators} sheets to {folder} (keep key.json; send annotator_K.csv and anchors.csv)")
+        return 0
+    from harness.human.imports import import_sheets
+    from harness.report.leaderboard import write_leaderboard
+
+    count, target = import_sheets(args.files, args.out, args.key)
+    path, _ = write_leaderboard(args.out)
+    print(f"imported {count} human ratings into {target}; updated {path}")
+    return 0
+
+
 def cmd_list(args) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -173,6 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", help="run id (default: the newest run, with older runs of the same benchmark)")
     p.add_argument("--out", default="results")
     p.add_argument("--no-pairwise", action="store_true")
+    p = sub.add_parser("human", help="export blinded rating sheets, or import filled ones")
+    p.add_argument("action", choices=["export", "import"])
+    p.add_argument("files", nargs="*", help="filled annotator_K.csv sheets (import)")
+    p.add_argument("--run", help="run id to export (default: the newest, with older runs of its benchmark)")
+    p.add_argument("--annotators", type=int, default=2)
+    p.add_argument("--shared", type=float, default=0.25, help="share of items every annotator rates")
+    p.add_argument("--rubric", default="cultural_nuance")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--key", help="key.json of the export (default: next to the first sheet)")
+    p.add_argument("--out", default="results")
     p = sub.add_parser("benchmark", help="validate a benchmark or print its statistics")
     p.add_argument("action", choices=["validate", "stats"])
     p.add_argument("target", help="benchmark name or path")
@@ -216,7 +247,7 @@ def cmd_serve(args) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "list": cmd_list, "leaderboard": cmd_leaderboard, "serve": cmd_serve, "benchmark": cmd_benchmark, "index": cmd_index, "judge": cmd_judge}
+COMMANDS = {"run": cmd_run, "list": cmd_list, "leaderboard": cmd_leaderboard, "serve": cmd_serve, "benchmark": cmd_benchmark, "index": cmd_index, "judge": cmd_judge, "human": cmd_human}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -155,3 +155,21 @@ class PairwiseGame(Record):
     attempts: int = 1
     raw: str = ""
     created_at: str = Field(default_factory=utc_now)
+
+
+class HumanJudgment(Record):
+    """One annotator's rubric scores for one blinded answer."""
+
+    export_id: str
+    row_id: str
+    annotator: str
+    item_id: str
+    system: str
+    answer_hash: str
+    rubric: str
+    rubric_version: str
+    scores: dict[str, int]
+    flags: dict[str, bool] = Field(default_factory=dict)
+    comment: str = ""
+    source: str  # file:row it came from
+    created_at: str = Field(default_factory=utc_now)

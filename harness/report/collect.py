@@ -58,6 +58,7 @@ class Comparison:
     judgments: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # (judge, item, answer hash) -> record
     games: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # (judge, item, first, second hash) -> game
     rubric_version: str | None = None
+    humans: dict[tuple, list[dict[str, Any]]] = field(default_factory=dict)  # (item, system, answer hash) -> records
 
     def answer(self, system: str, item_id: str) -> dict[str, Any]:
         return self.runs[system].answers[(system, item_id)]
@@ -80,6 +81,9 @@ class Comparison:
     def game(self, judge: str, item_id: str, first: str, second: str) -> dict[str, Any] | None:
         return self.games.get((judge, item_id, self.answer_hash(first, item_id), self.answer_hash(second, item_id)))
 
+    def human(self, system: str, item_id: str) -> list[dict[str, Any]]:
+        return self.humans.get((item_id, system, self.answer_hash(system, item_id)), [])
+
     def load_judgments(self, out_dir: Path, rubric_version: str | None) -> None:
         """Read every run's judge records for the current rubric version; newer records win."""
         self.rubric_version = rubric_version
@@ -87,6 +91,13 @@ class Comparison:
             for r in JsonlStore(path):
                 if rubric_version is None or r["rubric_version"] == rubric_version:
                     self.judgments[(r["judge"], r["item_id"], r["answer_hash"])] = r
+        latest: dict[tuple, dict[str, Any]] = {}
+        for path in sorted((Path(out_dir) / "runs").glob("*/human.jsonl")):
+            for r in JsonlStore(path):
+                if rubric_version is None or r["rubric_version"] == rubric_version:
+                    latest[(r["export_id"], r["annotator"], r["row_id"])] = r
+        for r in latest.values():
+            self.humans.setdefault((r["item_id"], r["system"], r["answer_hash"]), []).append(r)
         for path in sorted((Path(out_dir) / "runs").glob("*/pairwise.jsonl")):
             for r in JsonlStore(path):
                 if rubric_version is None or r["rubric_version"] == rubric_version:

@@ -40,6 +40,8 @@ def overview_section(comparison: Comparison, human_means: dict[str, tuple] | Non
     if not judges:
         return None
     parts = ["## LLM judge: scores, win rates and ratings"]
+    if human_means is not None:
+        parts += ["", "The human column averages the annotators' rubric scores (see Human ratings below)."]
     for judge in judges:
         ratings = bootstrap_bradley_terry(battles(comparison, judge)) if battles(comparison, judge) else {}
         rows = []

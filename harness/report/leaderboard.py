@@ -34,12 +34,12 @@ def runs_section(comparison: Comparison) -> str:
 
 
 def sections(comparison: Comparison) -> list[str]:
-    from harness.report import automatic, costs, judge_sections, retrieval, verdict
+    from harness.report import automatic, costs, human_sections, judge_sections, retrieval, verdict
 
     parts = [
         header(comparison),
         verdict.verdict_lines(comparison),
-        judge_sections.overview_section(comparison),
+        judge_sections.overview_section(comparison, human_sections.human_means(comparison)),
         judge_sections.criteria_section(comparison),
         judge_sections.tests_section(comparison),
         judge_sections.judged_breakdown(comparison, "category"),
@@ -51,6 +51,7 @@ def sections(comparison: Comparison) -> list[str]:
         costs.cost_section(comparison),
         costs.trained_section(comparison),
         judge_sections.health_section(comparison),
+        human_sections.agreement_section(comparison),
         plots_note(comparison),
         runs_section(comparison),
     ]

@@ -1,0 +1,1 @@
+"""Human rubric round trip: blinded sheets out, validated scores in, agreement reported."""

@@ -1,0 +1,86 @@
+"""``python -m harness human export``: blinded, shuffled CSV sheets, one per annotator.
+
+System names are hidden behind row ids; the key that maps them back stays in ``key.json`` next
+to the sheets (do not send it to annotators). A shared set of rows goes to every annotator so
+their agreement can be measured; the rest is split between them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+from harness.hashing import hash_text, hash_value
+from harness.report.collect import Comparison
+from harness.rubric import Rubric
+from harness.store import write_json_atomic
+
+BASE_COLUMNS = ["row_id", "question", "reference_answer", "key_points", "pitfalls", "answer"]
+
+
+def criterion_header(criterion) -> str:
+    return f"{criterion.id} (1={criterion.anchors[min(criterion.anchors)]} 5={criterion.anchors[max(criterion.anchors)]})"
+
+
+def sheet_columns(rubric: Rubric) -> list[str]:
+    return (BASE_COLUMNS + [criterion_header(c) for c in rubric.criteria]
+            + [f"flag {f} (yes/no)" for f in rubric.flags] + ["comment"])
+
+
+def export_sheets(comparison: Comparison, rubric: Rubric, out_dir: Path, *, annotators: int, shared: float = 0.25,
+                  seed: int = 0) -> Path:
+    rng = random.Random(seed)
+    rows = []
+    for item in comparison.items:
+        for system in comparison.systems:
+            text = comparison.answer(system, item.id)["text"]
+            rows.append({"item": item, "system": system, "answer": text, "answer_hash": hash_text(text)})
+    rng.shuffle(rows)
+    export_id = hash_value([comparison.benchmark, comparison.systems, [r["answer_hash"] for r in rows], seed], 10)
+    for n, row in enumerate(rows):
+        row["row_id"] = f"r{export_id[:4]}-{n:04d}"
+    # the shared set: whole items (all their systems' answers), so agreement covers every system
+    item_ids = [i.id for i in comparison.items]
+    rng.shuffle(item_ids)
+    shared_items = set(item_ids[: max(1, round(len(item_ids) * shared))]) if annotators > 1 else set()
+    sheets: dict[int, list[dict]] = {k: [] for k in range(1, annotators + 1)}
+    cursor = 0
+    for row in rows:
+        if row["item"].id in shared_items:
+            for k in sheets:
+                sheets[k].append(row)
+        else:
+            sheets[cursor % annotators + 1].append(row)
+            cursor += 1
+    folder = Path(out_dir) / "human" / export_id
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = sheet_columns(rubric)
+    for k, sheet in sheets.items():
+        rng.shuffle(sheet)
+        with open(folder / f"annotator_{k}.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for row in sheet:
+                item = row["item"]
+                writer.writerow([row["row_id"], item.question, item.reference_answer or "", " | ".join(item.key_points),
+                                 " | ".join(item.pitfalls), row["answer"]] + [""] * (len(columns) - len(BASE_COLUMNS)))
+    with open(folder / "anchors.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["criterion", "question", "score", "anchor"])
+        for c in rubric.criteria:
+            for score, text in sorted(c.anchors.items()):
+                writer.writerow([c.id, c.question, score, text])
+    write_json_atomic(folder / "key.json", {
+        "export_id": export_id, "rubric": rubric.name, "rubric_version": rubric.version,
+        "run_ids": {s: comparison.manifest(s)["run_id"] for s in comparison.systems},
+        "shared_items": sorted(shared_items),
+        "rows": {r["row_id"]: {"item_id": r["item"].id, "system": r["system"], "answer_hash": r["answer_hash"]}
+                 for r in rows},
+    })
+    (folder / "README.txt").write_text(
+        f"Score each answer 1-5 on every criterion (see anchors.csv) and answer each flag with yes or no.\n"
+        f"The system that wrote an answer is hidden on purpose. Do not edit row_id. Send back annotator_K.csv;\n"
+        f"keep key.json to yourself. Import with: python -m harness human import {folder}/annotator_*.csv\n")
+    return folder

@@ -1,0 +1,61 @@
+"""The verdict line on records written by the real runner, with judgments appended as records."""
+
+import json
+
+from harness.config import RunConfig
+from harness.hashing import hash_text
+from harness.records import Judgment
+from harness.report.collect import collect
+from harness.report.verdict import verdict_lines
+from harness.rubric import load_rubric
+from harness.runner import run
+from harness.store import JsonlStore
+from systems.base.system import BaseSystem
+from harness.registry import register_system
+from tests.conftest import write_jsonl
+
+RUBRIC = load_rubric("cultural_nuance")
+
+
+@register_system("rag")
+class FakeRag(BaseSystem):  # only names matter here: the verdict compares 'sft' with 'rag'
+    pass
+
+
+@register_system("sft")
+class FakeSft(BaseSystem):
+    question_template = "Answer briefly: {question}"
+
+
+def judged_results(tmp_path, tiny_model, n_items, sft_score, rag_score):
+    items = [{"id": f"i{k}", "question": f"Question number {k} about Indian customs?", "category": "c"}
+             for k in range(n_items)]
+    bench = write_jsonl(tmp_path / "b.jsonl", items)
+    result = run(RunConfig(systems=["rag", "sft"], benchmark=str(bench), model=str(tiny_model), out=str(tmp_path),
+                           max_new_tokens=12))
+    generations = result.run_dir / "generations.jsonl"
+    answers = [json.loads(line) for line in generations.read_text().splitlines()]
+    for answer in answers:  # the tiny random model answers alike; the verdict needs distinct answers
+        answer["text"] = f"{answer['system']} says {answer['item_id']}"
+    generations.write_text("".join(json.dumps(a) + "\n" for a in answers))
+    store = JsonlStore(result.run_dir / "judgments.jsonl")
+    for answer in answers:
+        k = int(answer["item_id"][1:])
+        value = sft_score(k) if answer["system"] == "sft" else rag_score(k)
+        store.append(Judgment(key=f"{answer['system']}-{k}", run_id=result.run_id, item_id=answer["item_id"],
+                              system=answer["system"], judge="strong", judge_fingerprint="x", rubric=RUBRIC.name,
+                              rubric_version=RUBRIC.version, answer_hash=hash_text(answer["text"]), answer_chars=9,
+                              status="ok", scores={c: value for c in RUBRIC.criterion_ids}))
+    store.close()
+    return collect(tmp_path)
+
+
+def test_clear_gap_names_the_leader_with_ci_and_p(tmp_path, tiny_model):
+    line = verdict_lines(judged_results(tmp_path, tiny_model, 30, lambda k: 3 + (k % 3 == 0), lambda k: 2 + (k % 2)))
+    assert line.startswith("**SFT vs RAG on cultural nuance: SFT ahead by") and "n = 30" in line
+    assert "judge: strong" in line
+
+
+def test_no_difference_states_the_detectable_size(tmp_path, tiny_model):
+    line = verdict_lines(judged_results(tmp_path, tiny_model, 12, lambda k: 3 + (k % 2), lambda k: 3 + ((k + 1) % 2)))
+    assert "no significant difference at n = 12" in line and "cannot be detected with this many items" in line
