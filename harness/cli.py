@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from harness.errors import UserError
@@ -23,7 +24,8 @@ def add_run_parser(sub) -> None:
     p.add_argument("--limit", type=int, help="at most N items, taken round-robin over categories")
     p.add_argument("--columns", help="map our fields to your columns, e.g. question=prompt,id=qid")
     p.add_argument("--model", help="'embedded' (SmolLM2-135M-Instruct, default), a Hugging Face id or a local path")
-    p.add_argument("--backend", choices=["hf", "openai"], help="in-process transformers (hf) or an OpenAI-compatible server")
+    p.add_argument("--backend", choices=["hf", "openai", "vllm"],
+                   help="in-process transformers (hf), an OpenAI-compatible server (openai), or a managed `vllm serve`")
     p.add_argument("--endpoint", help="base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1")
     p.add_argument("--api-key-env", dest="api_key_env", help="environment variable holding the API key")
     p.add_argument("--device", help="auto, cpu, cuda, cuda:1 ...")
@@ -74,7 +76,10 @@ def judge_newest(out: str, judges: list, pairwise: bool, run_id: str | None = No
 
     comparison = collect(out, run_id)
     for judge in judges:
-        counts = judge_comparison(out, comparison, judge, pairwise=pairwise)
+        try:
+            counts = judge_comparison(out, comparison, judge, pairwise=pairwise)
+        finally:
+            judge.close()
         print(f"judge {judge.spec.name}: {counts['single']} grades, {counts['pairwise']} pairwise games, "
               f"{counts['unparsed']} unparsed")
 
@@ -256,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our own rich bars replace tqdm's
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind, so managed servers are stopped
     try:
         return COMMANDS[args.command](args)
     except UserError as exc:

