@@ -10,8 +10,8 @@ export TOKENIZERS_PARALLELISM := false
 TORCH ?= $(shell nvidia-smi >/dev/null 2>&1 && echo "torch==2.13.0" || echo "torch==2.13.0+cpu")
 EXTRAS ?= test
 
-DEMO_SYSTEMS ?= base,prompted
-DEMO_LIMIT ?= 24
+DEMO_SYSTEMS ?= base,prompted,rag,sft
+DEMO_LIMIT ?= 16
 
 .PHONY: setup setup-vllm demo test test-fast bench
 
@@ -35,6 +35,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
+	test -f adapters/sft/adapter_config.json || $(PY) -m systems.sft.train --config systems/sft/configs/cpu-quick.yaml
 	$(PY) -m harness run --systems $(DEMO_SYSTEMS) --benchmark indian_cultural_nuance --split dev --limit $(DEMO_LIMIT)
 
 test: setup setup-vllm

@@ -90,14 +90,15 @@ def check_gold_docs(result: Validation) -> None:
             result.errors.append(f"{result.where[item.id]}: field 'gold_docs': not in the corpus: {', '.join(missing)}")
 
 
-def check_targets(spec_targets: dict, items: list[Item], result: Validation) -> None:
+def check_targets(spec_targets: dict, items: list[Item], result: Validation, spec: BenchmarkSpec | None = None) -> None:
     n = len(items)
     if "min_items" in spec_targets:
         result.targets.append((f"at least {spec_targets['min_items']} items", n >= spec_targets["min_items"], str(n)))
     for name, attr in (("min_per_category", "category"), ("min_per_region", "region")):
         if name in spec_targets:
             counts = Counter(getattr(i, attr) for i in items)
-            wanted = spec_targets.get(f"{attr}_targets") or sorted(k for k in counts if k)
+            declared = (spec.categories if spec and attr == "category" else []) or sorted(k for k in counts if k)
+            wanted = spec_targets.get(f"{attr}_targets") or declared
             low = {k: counts.get(k, 0) for k in wanted if counts.get(k, 0) < spec_targets[name]}
             result.targets.append((f"at least {spec_targets[name]} items per {attr}", not low,
                                    "all met" if not low else ", ".join(f"{k}={v}" for k, v in low.items())))
@@ -119,7 +120,7 @@ def validate(path_or_name: str, *, near_duplicate_threshold: float = NEAR_DUPLIC
     for a, b, sim in near_duplicates(result.items, near_duplicate_threshold):
         result.errors.append(f"{result.where[b]}: near-duplicate question of '{a}' ({result.where[a]}), "
                              f"similarity {sim:.2f}")
-    check_targets(spec.targets if targets is None else targets, result.items, result)
+    check_targets(spec.targets if targets is None else targets, result.items, result, spec)
     return result
 
 

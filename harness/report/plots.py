@@ -61,9 +61,11 @@ def write_plots(comparison: Comparison, out_dir: Path) -> list[Path]:
         image = ax.imshow(grid, cmap="viridis", aspect="auto")
         ax.set_xticks(range(len(systems)), systems)
         ax.set_yticks(range(len(categories)), categories)
+        middle = np.nanmin(grid) + (np.nanmax(grid) - np.nanmin(grid)) / 2
         for (row, col), value in np.ndenumerate(grid):
             if not np.isnan(value):
-                ax.text(col, row, f"{value:.2f}", ha="center", va="center", color="white", fontsize=8)
+                ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=8,
+                        color="black" if value > middle else "white")
         fig.colorbar(image, ax=ax, label=label)
         fig.tight_layout()
         path = Path(out_dir) / "heatmap.png"
