@@ -113,18 +113,9 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
             for row in reader:
                 rows.append((reader.line_num, {k: v for k, v in row.items() if k is not None and v not in ("", None)}))
         return rows
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"invalid JSON: {exc.msg} (column {exc.colno})", where=f"{path}:{number}") from None
-            if not isinstance(row, dict):
-                raise UserError("each line must be a JSON object", where=f"{path}:{number}")
-            rows.append((number, row))
-    return rows
+    from harness.files import iter_jsonl
+
+    return [(number, row) for number, _, row in iter_jsonl(path, "benchmark items file")]
 
 
 def to_item(row: dict[str, Any], column_map: dict[str, str], where: str) -> Item:

@@ -5,10 +5,8 @@ Unknown keys are errors (with the closest known key), never silently ignored.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from harness.errors import UserError, did_you_mean
@@ -60,19 +58,9 @@ class RunConfig(BaseModel):
 
 def load_config(path: str | None, overrides: dict[str, Any], model: type[BaseModel] = RunConfig) -> BaseModel:
     """Merge a YAML file with CLI overrides (only flags the user actually gave) and validate."""
-    data: dict[str, Any] = {}
-    if path:
-        file = Path(path)
-        if not file.is_file():
-            raise UserError(f"config file {path} does not exist")
-        try:
-            data = yaml.safe_load(file.read_text()) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{path}:{mark.line + 1}" if mark else path
-            raise UserError(f"invalid YAML: {getattr(exc, 'problem', exc)}", where=where) from None
-        if not isinstance(data, dict):
-            raise UserError(f"{path}: the config must be a mapping of keys to values")
+    from harness.files import load_yaml_mapping
+
+    data: dict[str, Any] = load_yaml_mapping(path) if path else {}
     data.update({k: v for k, v in overrides.items() if v is not None})
     unknown = [k for k in data if k not in model.model_fields]
     if unknown:

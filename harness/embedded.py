@@ -61,6 +61,8 @@ def ensure_checkpoint() -> Path:
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from harness.files import replace_dir
+
     target.parent.mkdir(parents=True, exist_ok=True)
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -73,9 +75,7 @@ def ensure_checkpoint() -> Path:
     try:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        staging.rename(target)
+        replace_dir(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

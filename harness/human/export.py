@@ -8,7 +8,6 @@ their agreement can be measured; the rest is split between them.
 from __future__ import annotations
 
 import csv
-import json
 import random
 from pathlib import Path
 

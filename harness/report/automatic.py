@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 
 from harness.report.collect import Comparison
 from harness.report.markdown import ci, num, table
@@ -48,15 +47,11 @@ def overall_section(comparison: Comparison) -> str:
 
 
 def breakdown_section(comparison: Comparison, field: str, title: str) -> str | None:
-    groups: dict[str, list[str]] = defaultdict(list)
-    for item in comparison.items:
-        value = getattr(item, field)
-        if value:
-            groups[value].append(item.id)
+    groups = comparison.groups(field)
     if not groups:
         return None
     rows = []
-    for group, ids in sorted(groups.items()):
+    for group, ids in groups.items():
         cells = []
         for system in comparison.systems:
             values = coverage_values(comparison, system, ids)

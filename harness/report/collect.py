@@ -69,6 +69,14 @@ class Comparison:
     def manifest(self, system: str) -> dict[str, Any]:
         return self.runs[system].manifest
 
+    def groups(self, field: str) -> dict[str, list[str]]:
+        """Item ids of the compared items grouped by a field (category, region...), sorted by value."""
+        found: dict[str, list[str]] = {}
+        for item in self.items:
+            if getattr(item, field):
+                found.setdefault(getattr(item, field), []).append(item.id)
+        return dict(sorted(found.items()))
+
     def answer_hash(self, system: str, item_id: str) -> str:
         return _hash(self.answer(system, item_id)["text"])
 

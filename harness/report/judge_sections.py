@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from itertools import combinations
 
 from harness.report.collect import Comparison
@@ -96,14 +95,11 @@ def judged_breakdown(comparison: Comparison, field: str) -> str | None:
     judge = primary_judge(comparison)
     if judge is None:
         return None
-    groups: dict[str, list[str]] = defaultdict(list)
-    for item in comparison.items:
-        if getattr(item, field):
-            groups[getattr(item, field)].append(item.id)
+    groups = comparison.groups(field)
     if not groups:
         return None
     rows = []
-    for group, ids in sorted(groups.items()):
+    for group, ids in groups.items():
         cells = []
         for system in comparison.systems:
             values = [overall(r) for r in ok_judgments(comparison, judge, system, set(ids)).values()]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from harness.embedded import cache_root
 from harness.errors import UserError
+from harness.files import replace_dir
 from harness.hashing import hash_file, hash_value
 
 INDEX_FORMAT = 1
@@ -118,9 +119,7 @@ def build(settings: IndexSettings, *, force: bool = False, progress=None) -> Pat
         }
         manifest["signature"] = sign(manifest)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
+        replace_dir(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder

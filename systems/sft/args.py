@@ -6,7 +6,7 @@ Unknown keys in the YAML or on the command line are errors, with the closest kno
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,21 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_args(argv: list[str] | None = None) -> TrainArgs:
-    import yaml
+    from harness.files import load_yaml_mapping
 
     cli = vars(build_parser().parse_args(argv))
     config_path = cli.pop("config")
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = load_yaml_mapping(config_path) if config_path else {}
     if config_path:
-        path = Path(config_path)
-        if not path.is_file():
-            raise UserError(f"config file {config_path} does not exist")
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise UserError(f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                            where=f"{config_path}:{mark.line + 1}" if mark else config_path) from None
         known = {f.name for f in fields(TrainArgs)}
         for key in data:
             if key not in known:

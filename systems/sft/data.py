@@ -6,7 +6,6 @@ with optional ``category``, ``region``, ``type`` and ``source_docs`` (corpus ids
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,28 +53,18 @@ def check_messages(messages, where: str) -> list[dict[str, str]]:
 
 
 def load_pairs(path: str | Path) -> list[Pair]:
+    from harness.files import iter_jsonl
+
     path = Path(path)
-    if not path.is_file():
-        raise UserError(f"training data file {path} does not exist")
     pairs, seen = [], {}
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"invalid JSON: {exc.msg} (column {exc.colno})", where=where) from None
-            if not isinstance(row, dict):
-                raise UserError("each line must be a JSON object", where=where)
-            pair_id = str(row.get("id") or f"{path.stem}-{number}")
-            if pair_id in seen:
-                raise UserError(f"duplicate id '{pair_id}' (first at line {seen[pair_id]})", where=where)
-            seen[pair_id] = number
-            pairs.append(Pair(id=pair_id, messages=check_messages(row.get("messages"), where),
-                              source_docs=list(row.get("source_docs") or []), category=row.get("category"),
-                              region=row.get("region"), type=row.get("type")))
+    for number, where, row in iter_jsonl(path, "training data file"):
+        pair_id = str(row.get("id") or f"{path.stem}-{number}")
+        if pair_id in seen:
+            raise UserError(f"duplicate id '{pair_id}' (first at line {seen[pair_id]})", where=where)
+        seen[pair_id] = number
+        pairs.append(Pair(id=pair_id, messages=check_messages(row.get("messages"), where),
+                          source_docs=list(row.get("source_docs") or []), category=row.get("category"),
+                          region=row.get("region"), type=row.get("type")))
     if not pairs:
         raise UserError(f"{path} holds no training pairs")
     return pairs

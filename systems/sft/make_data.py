@@ -105,24 +105,16 @@ def _as_item(pair):
 def accept(args) -> int:
     from systems.sft.data import check_messages, load_pairs
 
-    review, accepted = Path(args.review), []
-    if not review.is_file():
-        raise UserError(f"review file {review} does not exist")
-    with open(review, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{review}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"invalid JSON: {exc.msg}", where=where) from None
-            status = row.get("status")
-            if status not in ("pending", "accept", "reject", "rejected"):
-                raise UserError(f"field 'status': '{status}' is not accept, reject, pending or rejected", where=where)
-            if status == "accept":
-                check_messages(row.get("messages"), where)
-                accepted.append(row)
+    from harness.files import iter_jsonl
+
+    accepted = []
+    for _, where, row in iter_jsonl(args.review, "review file"):
+        status = row.get("status")
+        if status not in ("pending", "accept", "reject", "rejected"):
+            raise UserError(f"field 'status': '{status}' is not accept, reject, pending or rejected", where=where)
+        if status == "accept":
+            check_messages(row.get("messages"), where)
+            accepted.append(row)
     known = {p.id for p in load_pairs(args.train_file)} if Path(args.train_file).is_file() else set()
     with open(args.train_file, "a", encoding="utf-8") as handle:
         for row in accepted:

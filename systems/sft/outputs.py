@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from harness.files import replace_dir
 from systems.sft.args import TrainArgs
 
 
@@ -68,9 +69,7 @@ def save_outputs(args: TrainArgs, env: dict, trainer, data_report: dict, wall_se
         if estimate is not None:
             summary["estimated_gpu_memory_gib"] = round(estimate.total / 1024**3, 3)
     (staging / "summary.json").write_text(json.dumps(summary, indent=2))
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
+    replace_dir(staging, target)
     from systems.sft.train import checkpoint_dir
 
     shutil.rmtree(checkpoint_dir(args), ignore_errors=True)

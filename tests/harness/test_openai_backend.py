@@ -1,8 +1,6 @@
 """The OpenAI-compatible backend against a real HTTP server on loopback serving a tiny real model."""
 
-import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -11,6 +9,7 @@ from harness.backends.openai_compat import OpenAIBackend
 from harness.errors import UserError
 from harness.generation import GenerationParams, Prompt
 from harness.serve import serve_in_thread
+from tests.http_helpers import JsonHandler, serving
 
 PARAMS = GenerationParams(max_new_tokens=8)
 
@@ -42,19 +41,13 @@ def test_wrong_key_and_unreachable_endpoint_are_clear_errors(served, monkeypatch
         OpenAIBackend(model="m", endpoint="http://127.0.0.1:9/v1").check()
 
 
-class Flaky(BaseHTTPRequestHandler):
+class Flaky(JsonHandler):
     """Fails the first two chat requests with 503, then answers; counts concurrency."""
 
     calls = 0
     active = 0
     peak = 0
     lock = threading.Lock()
-
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        self._json({"data": [{"id": "m"}]})
 
     def do_POST(self):
         import time
@@ -71,27 +64,15 @@ class Flaky(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        self._json({"model": "m", "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}],
-                    "usage": {"prompt_tokens": 3, "completion_tokens": 1}})
-
-    def _json(self, body):
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json({"model": "m", "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}],
+                        "usage": {"prompt_tokens": 3, "completion_tokens": 1}})
 
 
 def test_retries_and_bounded_concurrency():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Flaky)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        backend = OpenAIBackend(model="m", endpoint=f"http://127.0.0.1:{server.server_address[1]}/v1",
-                                concurrency=3, retries=3)
+    with serving(Flaky) as url:
+        backend = OpenAIBackend(model="m", endpoint=url, concurrency=3, retries=3)
         prompts = [Prompt(item_id=str(i), messages=[{"role": "user", "content": "x"}]) for i in range(9)]
         completions = backend.generate(prompts, PARAMS)
         assert [c.text for c in completions] == ["ok"] * 9
         assert Flaky.peak <= 3
         assert Flaky.calls == 11  # 9 answers + 2 retried failures
-    finally:
-        server.shutdown()

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from harness.config import RunConfig
 from harness.hashing import hash_text
 from harness.records import Judgment
@@ -11,20 +13,26 @@ from harness.rubric import load_rubric
 from harness.runner import run
 from harness.store import JsonlStore
 from systems.base.system import BaseSystem
-from harness.registry import register_system
 from tests.conftest import write_jsonl
 
 RUBRIC = load_rubric("cultural_nuance")
 
 
-@register_system("rag")
 class FakeRag(BaseSystem):  # only names matter here: the verdict compares 'sft' with 'rag'
-    pass
+    name = "rag"
 
 
-@register_system("sft")
 class FakeSft(BaseSystem):
+    name = "sft"
     question_template = "Answer briefly: {question}"
+
+
+@pytest.fixture(autouse=True)
+def fake_contenders(monkeypatch):
+    from harness import registry
+
+    monkeypatch.setitem(registry._registered, "rag", FakeRag)
+    monkeypatch.setitem(registry._registered, "sft", FakeSft)
 
 
 def judged_results(tmp_path, tiny_model, n_items, sft_score, rag_score):

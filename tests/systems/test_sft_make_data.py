@@ -1,13 +1,12 @@
 """make_data against a teacher on a loopback HTTP server, dedupe against data and benchmark, accept."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from systems.sft.make_data import main, parse_pairs
 from tests.conftest import SAMPLE_ITEMS, write_jsonl
+from tests.http_helpers import JsonHandler, serving
 
 TEACHER_REPLY = json.dumps([
     {"question": "My friend in Kochi invited me for the Onam sadya. How do I eat from the banana leaf?",
@@ -18,32 +17,17 @@ TEACHER_REPLY = json.dumps([
 ])
 
 
-class Teacher(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def _send(self, body):
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        self._send({"data": [{"id": "teacher"}]})
-
+class Teacher(JsonHandler):
     def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        self._send({"choices": [{"message": {"content": "Here you go:\n" + TEACHER_REPLY}, "finish_reason": "stop"}],
+        self.read_json()
+        self.send_json({"choices": [{"message": {"content": "Here you go:\n" + TEACHER_REPLY}, "finish_reason": "stop"}],
                     "model": "teacher"})
 
 
 @pytest.fixture
 def teacher_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Teacher)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with serving(Teacher) as url:
+        yield url
 
 
 def test_parse_pairs_is_robust():

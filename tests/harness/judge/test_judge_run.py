@@ -1,8 +1,6 @@
 """Judging a real run: order swap, unparsed accounting, caching, and judges over HTTP on loopback."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -13,6 +11,7 @@ from harness.report.collect import collect
 from harness.report.judged import outcomes
 from harness.rubric import load_rubric
 from harness.runner import run
+from tests.http_helpers import JsonHandler, serving
 
 RUBRIC = load_rubric("cultural_nuance")
 
@@ -24,25 +23,12 @@ def finished_run(tiny_model, sample_benchmark, tmp_path):
     return tmp_path
 
 
-class Scripted(BaseHTTPRequestHandler):
+class Scripted(JsonHandler):
     """An OpenAI-compatible judge that answers by rule: the first-shown answer always wins (position
     bias), and single grades give accuracy 4 with log-probabilities over the score digits."""
 
-    def log_message(self, *args):
-        pass
-
-    def _send(self, body):
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        self._send({"data": [{"id": "judge"}]})
-
     def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        body = self.read_json()
         prompt = body["messages"][0]["content"]
         if "VERDICT: A" in prompt:
             text, logprobs = "A looks better.\nVERDICT: A", None
@@ -55,15 +41,13 @@ class Scripted(BaseHTTPRequestHandler):
         choice = {"message": {"content": text}, "finish_reason": "stop"}
         if logprobs and body.get("logprobs"):
             choice["logprobs"] = {"content": logprobs}
-        self._send({"model": "judge", "choices": [choice], "usage": {"prompt_tokens": 9, "completion_tokens": 9}})
+        self.send_json({"model": "judge", "choices": [choice], "usage": {"prompt_tokens": 9, "completion_tokens": 9}})
 
 
 @pytest.fixture
 def scripted_judge_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with serving(Scripted) as url:
+        yield url
 
 
 def test_order_swap_turns_position_bias_into_ties_and_geval_weights(finished_run, scripted_judge_url):
