@@ -2,8 +2,9 @@
 
     python -m benchmarks.rag_perf [--corpus PATH] [--queries 200] [--search dense]
 
-Reports index build time for the corpus (target <= 60 s on 2 cores), cached load time (<= 3 s)
-and median retrieval latency for one query at a time (<= 25 ms).
+Reports index build time for the corpus (target <= 60 s on 2 cores), cached load time (<= 3 s),
+median retrieval latency for one query at a time (<= 25 ms), and recall@k / MRR of the items'
+gold documents over the whole benchmark (target recall@4 >= 0.85).
 """
 
 from __future__ import annotations
@@ -42,8 +43,13 @@ def main(argv: list[str] | None = None) -> None:
         store, _ = load(folder, config.embedder)
         load_s = time.perf_counter() - started
         retriever = Retriever(store, embeddings(config.embedder), args.search, config.k, config.fetch_k)
-        questions = [i.question for i in load_benchmark("indian_cultural_nuance").items][: args.queries]
+        items = load_benchmark("indian_cultural_nuance").items
+        questions = [i.question for i in items][: args.queries]
         retriever.retrieve(questions[:3])
+        from harness.report.retrieval import item_metrics
+
+        scored = [item_metrics(i.gold_docs, [h.doc_id for h in hits])
+                  for i, hits in zip(items, retriever.retrieve([i.question for i in items])) if i.gold_docs]
         latencies = []
         for question in questions:
             started = time.perf_counter()
@@ -53,6 +59,9 @@ def main(argv: list[str] | None = None) -> None:
           f"(chunk size {config.chunk_size}, overlap {config.chunk_overlap}), search {args.search}")
     print(f"index build         : {build_s:6.1f} s   (target <= 60 s)   ratio {build_s / 60:.2f}")
     print(f"cached load          : {load_s:6.2f} s   (target <= 3 s)    ratio {load_s / 3:.2f}")
+    recall = sum(r for r, _ in scored) / len(scored)
+    print(f"recall@{config.k} / MRR  : {recall:.3f} / {sum(m for _, m in scored) / len(scored):.3f} over "
+          f"{len(scored)} benchmark items with gold docs (target recall@4 >= 0.85)")
     median = statistics.median(latencies)
     print(f"retrieval, median    : {median:6.1f} ms  (target <= 25 ms)  ratio {median / 25:.2f}; "
           f"p95 {sorted(latencies)[int(0.95 * len(latencies)) - 1]:.1f} ms over {len(latencies)} queries")

@@ -62,10 +62,12 @@ def ensure_checkpoint() -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from harness.files import replace_dir
+    from harness.progress import status
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    with status("converting the embedded GGUF model to a safetensors checkpoint (once, ~30 s)"):
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     # save_pretrained refuses a GGUF-quantized model; the weights are already de-quantized fp32.
     model.hf_quantizer = None
     model.is_quantized = False

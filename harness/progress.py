@@ -6,6 +6,20 @@ from contextlib import contextmanager
 
 
 @contextmanager
+def status(message: str):
+    """A spinner with elapsed time for steps without a count (loading or converting a model)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        console.print(message)
+        yield
+        return
+    with console.status(message):
+        yield
+
+
+@contextmanager
 def progress_bar(description: str, total: int):
     """Yield ``advance(n)``; shows a bar with throughput and ETA on stderr."""
     from rich.console import Console

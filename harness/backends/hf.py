@@ -114,8 +114,11 @@ class TransformersBackend:
     def hf_model(self):
         from transformers import AutoModelForCausalLM
 
+        from harness.progress import status
+
         try:
-            model = AutoModelForCausalLM.from_pretrained(self._path, dtype=pick_dtype(self.device, self.dtype_request))
+            with status(f"loading model {self.model} on {self.device}"):
+                model = AutoModelForCausalLM.from_pretrained(self._path, dtype=pick_dtype(self.device, self.dtype_request))
         except OSError as exc:
             raise UserError(f"cannot load model '{self.model}': {str(exc).splitlines()[0]}",
                             hint="pass a local path or a model id present in the Hugging Face cache "
