@@ -121,6 +121,7 @@ def cmd_list(args) -> int:
     from rich.table import Table
 
     from harness.benchmark import known_benchmarks
+    from harness.judge.judge import JUDGE_KINDS
     from harness.registry import available_systems
     from harness.rubric import known_rubrics
 
@@ -134,6 +135,8 @@ def cmd_list(args) -> int:
         table.add_row("benchmark", name, f"benchmarks/{name}")
     for name in known_rubrics():
         table.add_row("rubric", name, f"rubrics/{name}.yaml")
+    for name, what in JUDGE_KINDS.items():
+        table.add_row("judge", name, what)
     Console().print(table)
     return 0
 

@@ -19,6 +19,13 @@ from harness.records import Item
 from harness.rubric import Rubric
 
 WEAK_JUDGES = {"embedded"}
+JUDGE_KINDS = {
+    "embedded": "the local SmolLM2-135M-Instruct, grading by form filling (weak: a smoke test)",
+    "hf:MODEL": "any transformers model in-process, free-text verdicts (G-Eval weighting when possible)",
+    "hf-form:MODEL": "any transformers model in-process, grading by form filling",
+    "vllm:MODEL": "a second managed `vllm serve` for the judge model",
+    "openai:MODEL@URL": "any OpenAI-compatible endpoint (vLLM, llama.cpp, Ollama, hosted APIs)",
+}
 
 
 @dataclass(frozen=True)
