@@ -112,49 +112,43 @@ class RunManifest(Record):
     seed: int
 
 
-class Judgment(Record):
-    """A judge's reference-guided grade of one answer. ``status="unparsed"`` never carries scores."""
+class JudgeRecord(Record):
+    """What every judge verdict carries: its cache key, the judge and rubric, status and raw reply."""
 
-    key: str
+    key: str  # hash of (rubric, version, judge fingerprint, item content, answer hashes)
     run_id: str
     item_id: str
-    system: str
     judge: str
     judge_fingerprint: str
     rubric: str
     rubric_version: str
-    answer_hash: str
-    answer_chars: int
     status: Literal["ok", "unparsed", "error"]
-    scores: dict[str, float] = Field(default_factory=dict)
-    flags: dict[str, bool] = Field(default_factory=dict)
-    weighted: bool = False
     attempts: int = 1
     raw: str = ""
     created_at: str = Field(default_factory=utc_now)
 
 
-class PairwiseGame(Record):
+class Judgment(JudgeRecord):
+    """A judge's reference-guided grade of one answer. ``status="unparsed"`` never carries scores."""
+
+    system: str
+    answer_hash: str
+    answer_chars: int
+    scores: dict[str, float] = Field(default_factory=dict)
+    flags: dict[str, bool] = Field(default_factory=dict)
+    weighted: bool = False
+
+
+class PairwiseGame(JudgeRecord):
     """One ordering of a pairwise comparison; the leaderboard combines both orders."""
 
-    key: str
-    run_id: str
-    item_id: str
     first_system: str
     second_system: str
-    judge: str
-    judge_fingerprint: str
-    rubric: str
-    rubric_version: str
     first_hash: str
     second_hash: str
     first_chars: int
     second_chars: int
-    status: Literal["ok", "unparsed", "error"]
     verdict: Literal["first", "second", "tie"] | None = None
-    attempts: int = 1
-    raw: str = ""
-    created_at: str = Field(default_factory=utc_now)
 
 
 class HumanJudgment(Record):

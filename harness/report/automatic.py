@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from harness.report.collect import Comparison
-from harness.report.markdown import ci, num, table
+from harness.report.markdown import breakdown, ci, num, table
 from harness.scoring.keypoints import SCORER
 
 
@@ -47,14 +47,9 @@ def overall_section(comparison: Comparison) -> str:
 
 
 def breakdown_section(comparison: Comparison, field: str, title: str) -> str | None:
-    groups = comparison.groups(field)
-    if not groups:
-        return None
-    rows = []
-    for group, ids in groups.items():
-        cells = []
-        for system in comparison.systems:
-            values = coverage_values(comparison, system, ids)
-            cells.append(num(sum(values) / len(values) if values else None))
-        rows.append((group, len(ids), *cells))
-    return f"## Key-point coverage by {title}\n\n" + table([title, "n", *comparison.systems], rows)
+    def cell(system, ids):
+        values = coverage_values(comparison, system, ids)
+        return num(sum(values) / len(values) if values else None)
+
+    rows = breakdown(comparison, field, cell)
+    return rows and f"## Key-point coverage by {title}\n\n" + table([title, "n", *comparison.systems], rows)

@@ -6,7 +6,7 @@ from itertools import combinations
 
 from harness.report.collect import Comparison
 from harness.report.judged import battles, ok_judgments, outcomes, overall, pair_tests, status_counts
-from harness.report.markdown import ci, num, table
+from harness.report.markdown import breakdown, ci, num, table
 
 WEAK_NOTE = ("The judge `embedded` is the local SmolLM2-135M-Instruct, a weak judge: it grades by form filling "
              "(the probability-weighted score digit after each `SCORE criterion:`), so it always returns a number, "
@@ -95,17 +95,12 @@ def judged_breakdown(comparison: Comparison, field: str) -> str | None:
     judge = primary_judge(comparison)
     if judge is None:
         return None
-    groups = comparison.groups(field)
-    if not groups:
-        return None
-    rows = []
-    for group, ids in groups.items():
-        cells = []
-        for system in comparison.systems:
-            values = [overall(r) for r in ok_judgments(comparison, judge, system, set(ids)).values()]
-            cells.append(f"{num(sum(values) / len(values))} ({len(values)})" if values else "n/a")
-        rows.append((group, len(ids), *cells))
-    return (f"## Judge score by {field} (judge {judge}; graded answers in brackets)\n\n"
+    def cell(system, ids):
+        values = [overall(r) for r in ok_judgments(comparison, judge, system, set(ids)).values()]
+        return f"{num(sum(values) / len(values))} ({len(values)})" if values else "n/a"
+
+    rows = breakdown(comparison, field, cell)
+    return rows and (f"## Judge score by {field} (judge {judge}; graded answers in brackets)\n\n"
             + table([field, "items", *comparison.systems], rows))
 
 

@@ -13,6 +13,15 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], align: str | No
     return "\n".join(lines)
 
 
+def breakdown(comparison, field: str, cell) -> list[tuple] | None:
+    """Rows of (group, items, one cell per system) over the items grouped by ``field``;
+    ``cell(system, item_ids)`` renders a system's cell. None when no item has the field."""
+    groups = comparison.groups(field)
+    if not groups:
+        return None
+    return [(group, len(ids), *(cell(system, ids) for system in comparison.systems)) for group, ids in groups.items()]
+
+
 def num(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
