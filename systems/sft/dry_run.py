@@ -88,4 +88,18 @@ def print_dry_run(args: TrainArgs) -> int:
     verdict = "fits" if result.fits(args.gpu_memory_gib) else "does NOT fit"
     console.print(f"{verdict} in {args.gpu_memory_gib:g} GiB "
                   f"({result.total / GIB / args.gpu_memory_gib:.0%} of it)")
+    measured = last_measured_peak(args)
+    if measured is not None:
+        console.print(f"the last GPU run of '{args.name}' measured a peak of {measured:.2f} GiB: the estimate is "
+                      f"{result.total / GIB / measured:.2f}x the measurement")
     return 0
+
+
+def last_measured_peak(args: TrainArgs) -> float | None:
+    """The peak GPU memory a previous run of this adapter recorded in its summary.json, if any."""
+    import json
+
+    summary = args.output_dir / "summary.json"
+    if not summary.is_file():
+        return None
+    return json.loads(summary.read_text()).get("peak_gpu_memory_gib")

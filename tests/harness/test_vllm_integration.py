@@ -55,3 +55,15 @@ def test_base_and_sft_through_one_managed_vllm_server(tmp_path, embedded_checkpo
     assert any(v["base"]["text"] != v["sft"]["text"] for v in by_item.values())  # the adapter changes answers
     leftover = subprocess.run(["pgrep", "-f", "vllm serve"], capture_output=True, text=True).stdout.split()
     assert str(os.getpid()) not in leftover and not leftover, "vllm serve left running"
+
+
+@pytest.mark.slow
+def test_a_server_that_fails_to_start_is_a_clear_error_and_leaves_nothing(tmp_path):
+    vllm_or_skip()
+    from harness.backends.vllm_server import ManagedVLLM
+
+    server = ManagedVLLM(str(tmp_path / "no-such-model"), "m", {}, startup_timeout_s=300)
+    with pytest.raises(UserError, match="vllm serve exited with code"):
+        server.start()
+    leftover = subprocess.run(["pgrep", "-f", "vllm serve"], capture_output=True, text=True).stdout.split()
+    assert not leftover, "vllm serve left running"

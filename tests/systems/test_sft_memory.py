@@ -42,3 +42,17 @@ def test_a30_preset_dry_run_fits_in_24_gib():
     no_checkpointing = estimate(QWEN25_7B, micro_batch=2, seq_len=1024, lora_r=16, quantization="4bit",
                                 gradient_checkpointing=False)
     assert no_checkpointing.activations > result.activations
+
+
+def test_dry_run_reports_the_last_measured_peak(tmp_path, capsys):
+    import json
+
+    from systems.sft.dry_run import print_dry_run
+
+    args = parse_args(["--config", "systems/sft/configs/a30-qlora-8b.yaml", "--output-root", str(tmp_path),
+                       "--train-file", "systems/sft/data/val.jsonl"])
+    (tmp_path / "sft").mkdir()
+    (tmp_path / "sft" / "summary.json").write_text(json.dumps({"peak_gpu_memory_gib": 9.5}))
+    assert print_dry_run(args) == 0
+    out = capsys.readouterr().out
+    assert "fits in 24 GiB" in out and "measured a peak of 9.50 GiB" in out
