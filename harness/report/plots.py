@@ -7,6 +7,10 @@ from pathlib import Path
 from harness.report.collect import Comparison
 
 
+JUDGE_SCALE = (1.0, 5.0)
+COVERAGE_SCALE = (0.0, 1.0)
+
+
 def system_scores(comparison: Comparison) -> tuple[str, dict[str, list[float]], dict[str, dict[str, list[float]]]]:
     """(label, per-system values, per-category per-system values): judge scores if any, else coverage."""
     from harness.report.automatic import coverage_values
@@ -28,6 +32,11 @@ def system_scores(comparison: Comparison) -> tuple[str, dict[str, list[float]], 
     return (f"judge score ({judge})" if judge else "key-point coverage"), by_system, by_category
 
 
+def plot_scale(label: str) -> tuple[float, float]:
+    """Axes and colours span the whole scale, so a 0.01 gap never looks like a landslide."""
+    return COVERAGE_SCALE if label == "key-point coverage" else JUDGE_SCALE
+
+
 def write_plots(comparison: Comparison, out_dir: Path) -> list[Path]:
     import matplotlib
 
@@ -38,6 +47,7 @@ def write_plots(comparison: Comparison, out_dir: Path) -> list[Path]:
     from harness.stats import bootstrap_mean_ci
 
     label, by_system, by_category = system_scores(comparison)
+    low, high = plot_scale(label)
     written = []
     systems = [s for s in comparison.systems if by_system.get(s)]
     if systems:
@@ -45,7 +55,8 @@ def write_plots(comparison: Comparison, out_dir: Path) -> list[Path]:
         fig, ax = plt.subplots(figsize=(1.4 * len(systems) + 2, 3.5), dpi=100)
         means = [m for m, _, _ in stats]
         errors = [[m - lo for m, lo, _ in stats], [hi - m for m, _, hi in stats]]
-        ax.bar(systems, means, yerr=errors, capsize=6, color="#4c78a8")
+        ax.bar(systems, [m - low for m in means], bottom=low, yerr=errors, capsize=6, color="#4c78a8")
+        ax.set_ylim(low, high)
         ax.set_ylabel(label)
         ax.set_title("mean with 95% bootstrap CI")
         fig.tight_layout()
@@ -58,10 +69,10 @@ def write_plots(comparison: Comparison, out_dir: Path) -> list[Path]:
         grid = np.array([[np.mean(by_category[c][s]) if by_category[c].get(s) else np.nan for s in systems]
                          for c in categories])
         fig, ax = plt.subplots(figsize=(1.3 * len(systems) + 4, 0.4 * len(categories) + 1.5), dpi=100)
-        image = ax.imshow(grid, cmap="viridis", aspect="auto")
+        image = ax.imshow(grid, cmap="viridis", aspect="auto", vmin=low, vmax=high)
         ax.set_xticks(range(len(systems)), systems)
         ax.set_yticks(range(len(categories)), categories)
-        middle = np.nanmin(grid) + (np.nanmax(grid) - np.nanmin(grid)) / 2
+        middle = (low + high) / 2
         for (row, col), value in np.ndenumerate(grid):
             if not np.isnan(value):
                 ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=8,

@@ -9,6 +9,7 @@ from harness.report.judge_sections import primary_judge
 from harness.report.judged import paired_scores, pair_tests
 
 ALPHA = 0.05
+WEAK_JUDGE = "embedded"
 
 
 def automatic_pair(comparison: Comparison, a: str, b: str):
@@ -34,7 +35,10 @@ def describe(a: str, b: str, xa: list[float], xb: list[float], p_value: float | 
     diff, lo, hi = boot["mean_diff"], boot["ci_low"], boot["ci_high"]
     sd = float(np.std(np.array(xa) - np.array(xb), ddof=1))
     mde = minimum_detectable_difference(sd, n) if sd else 0.0
-    p_text = f"p = {p_value:.3f}" if p_value is not None and p_value >= 0.001 else "p < 0.001"
+    if p_value is None:
+        p_text = "no p-value"
+    else:
+        p_text = f"p = {p_value:.3f}" if p_value >= 0.001 else "p < 0.001"
     if p_value is not None and p_value < ALPHA:
         leader, gap = (label_a, diff) if diff > 0 else (label_b, -diff)
         low, high = (lo, hi) if diff > 0 else (-hi, -lo)
@@ -46,8 +50,6 @@ def describe(a: str, b: str, xa: list[float], xb: list[float], p_value: float | 
 
 
 def verdict_lines(comparison: Comparison) -> str:
-    from harness.stats import wilcoxon_signed_rank
-
     systems = set(comparison.systems)
     contenders = [s for s in ("sft", "sft+rag", "uft") if s in systems]
     if "rag" not in systems or not contenders:
@@ -62,11 +64,20 @@ def verdict_lines(comparison: Comparison) -> str:
             test = tests.get((contender, "rag")) or tests.get(("rag", contender))
             p = test.p_holm if test else None
             source = f"judge: {judge}, Wilcoxon with Holm correction" + (
-                "; a weak judge, see below" if judge == "embedded" else "")
+                "; a weak judge, see below" if judge == WEAK_JUDGE else "")
             lines.append(describe(contender, "rag", xa, xb, p, "points", source))
+            if judge == WEAK_JUDGE:  # its scores barely move; show the other signal next to it
+                lines.append(automatic_line(comparison, contender,
+                                            "automatic key-point coverage, not a judge: a second signal next to the weak judge"))
         else:
-            xa, xb = automatic_pair(comparison, contender, "rag")
-            p = wilcoxon_signed_rank(xa, xb)["p_value"] if len(xa) >= 2 else None
-            lines.append(describe(contender, "rag", xa, xb, p, "coverage",
-                                  "automatic key-point coverage, no judge: add --judge for a graded verdict"))
+            lines.append(automatic_line(comparison, contender,
+                                        "automatic key-point coverage, no judge: add --judge for a graded verdict"))
     return "\n\n".join(lines)
+
+
+def automatic_line(comparison: Comparison, contender: str, source: str) -> str:
+    from harness.stats import wilcoxon_signed_rank
+
+    xa, xb = automatic_pair(comparison, contender, "rag")
+    p = wilcoxon_signed_rank(xa, xb)["p_value"] if len(xa) >= 2 else None
+    return describe(contender, "rag", xa, xb, p, "coverage", source)

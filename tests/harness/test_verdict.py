@@ -10,7 +10,7 @@ from harness.records import Judgment
 from harness.report.collect import collect
 from harness.report.verdict import verdict_lines
 from harness.rubric import load_rubric
-from harness.runner import run
+from harness.runner import run, score_run
 from harness.store import JsonlStore
 from systems.base.system import BaseSystem
 from tests.conftest import write_jsonl
@@ -35,9 +35,9 @@ def fake_contenders(monkeypatch):
     monkeypatch.setitem(registry._registered, "sft", FakeSft)
 
 
-def judged_results(tmp_path, tiny_model, n_items, sft_score, rag_score):
-    items = [{"id": f"i{k}", "question": f"Question number {k} about Indian customs?", "category": "c"}
-             for k in range(n_items)]
+def judged_results(tmp_path, tiny_model, n_items, sft_score, rag_score, judge="strong"):
+    items = [{"id": f"i{k}", "question": f"Question number {k} about Indian customs?", "category": "c",
+              "key_points": [f"point {k}"]} for k in range(n_items)]
     bench = write_jsonl(tmp_path / "b.jsonl", items)
     result = run(RunConfig(systems=["rag", "sft"], benchmark=str(bench), model=str(tiny_model), out=str(tmp_path),
                            max_new_tokens=12))
@@ -46,12 +46,13 @@ def judged_results(tmp_path, tiny_model, n_items, sft_score, rag_score):
     for answer in answers:  # the tiny random model answers alike; the verdict needs distinct answers
         answer["text"] = f"{answer['system']} says {answer['item_id']}"
     generations.write_text("".join(json.dumps(a) + "\n" for a in answers))
+    score_run(result.run_dir)  # key-point coverage of the rewritten answers
     store = JsonlStore(result.run_dir / "judgments.jsonl")
     for answer in answers:
         k = int(answer["item_id"][1:])
         value = sft_score(k) if answer["system"] == "sft" else rag_score(k)
         store.append(Judgment(key=f"{answer['system']}-{k}", run_id=result.run_id, item_id=answer["item_id"],
-                              system=answer["system"], judge="strong", judge_fingerprint="x", rubric=RUBRIC.name,
+                              system=answer["system"], judge=judge, judge_fingerprint="x", rubric=RUBRIC.name,
                               rubric_version=RUBRIC.version, answer_hash=hash_text(answer["text"]), answer_chars=9,
                               status="ok", scores={c: value for c in RUBRIC.criterion_ids}))
     store.close()
@@ -67,3 +68,15 @@ def test_clear_gap_names_the_leader_with_ci_and_p(tmp_path, tiny_model):
 def test_no_difference_states_the_detectable_size(tmp_path, tiny_model):
     line = verdict_lines(judged_results(tmp_path, tiny_model, 12, lambda k: 3 + (k % 2), lambda k: 3 + ((k + 1) % 2)))
     assert "no significant difference at n = 12" in line and "cannot be detected with this many items" in line
+
+
+def test_weak_judge_verdict_is_followed_by_the_automatic_coverage_line(tmp_path, tiny_model):
+    comparison = judged_results(tmp_path, tiny_model, 12, lambda k: 3, lambda k: 3, judge="embedded")
+    judged, automatic = verdict_lines(comparison).split("\n\n")
+    assert "judge: embedded" in judged and "a weak judge" in judged
+    assert "automatic key-point coverage, not a judge" in automatic and "n = 12" in automatic
+
+
+def test_strong_judge_verdict_stands_alone(tmp_path, tiny_model):
+    line = verdict_lines(judged_results(tmp_path, tiny_model, 12, lambda k: 3, lambda k: 3))
+    assert "\n\n" not in line and "key-point coverage" not in line
