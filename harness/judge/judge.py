@@ -36,9 +36,6 @@ class JudgeSpec:
     endpoint: str | None = None
     mode: str = "generate"  # "form": read score-token probabilities instead of parsing free text
 
-    @property
-    def weak(self) -> bool:
-        return self.name in WEAK_JUDGES
 
 
 def parse_judge_spec(text: str) -> JudgeSpec:

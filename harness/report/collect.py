@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import UserError
+from harness.hashing import hash_text
 from harness.records import Item
 from harness.store import JsonlStore
 
@@ -24,6 +25,7 @@ class RunRecords:
     items: dict[str, Item]
     answers: dict[tuple[str, str], dict[str, Any]]
     scores: dict[tuple[str, str, str], dict[str, Any]]  # (scorer, system, item) -> score
+    hashes: dict[tuple[str, str], str]  # (system, item) -> hash of the answer text
 
     @classmethod
     def load(cls, run_dir: Path) -> RunRecords:
@@ -32,18 +34,12 @@ class RunRecords:
         manifest = json.loads((run_dir / "manifest.json").read_text())
         items = {i["id"]: Item(**i) for i in json.loads((run_dir / "items.json").read_text())}
         answers = latest_answers(run_dir)
+        hashes = {key: hash_text(answer["text"]) for key, answer in answers.items()}
         scores = {}
         for score in JsonlStore(run_dir / "scores.jsonl"):
-            answer = answers.get((score["system"], score["item_id"]))
-            if answer is not None and score["answer_hash"] == _hash(answer["text"]):
+            if hashes.get((score["system"], score["item_id"])) == score["answer_hash"]:
                 scores[(score["scorer"], score["system"], score["item_id"])] = score
-        return cls(run_dir, manifest, items, answers, scores)
-
-
-def _hash(text: str) -> str:
-    from harness.hashing import hash_text
-
-    return hash_text(text)
+        return cls(run_dir, manifest, items, answers, scores, hashes)
 
 
 @dataclass
@@ -59,6 +55,13 @@ class Comparison:
     games: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # (judge, item, first, second hash) -> game
     rubric_version: str | None = None
     humans: dict[tuple, list[dict[str, Any]]] = field(default_factory=dict)  # (item, system, answer hash) -> records
+    memo: dict[tuple, Any] = field(default_factory=dict, repr=False)  # derived statistics, computed once per render
+
+    def cached(self, key: tuple, compute):
+        """``compute()`` once per key: leaderboard sections share pair outcomes, graded sets and tests."""
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def answer(self, system: str, item_id: str) -> dict[str, Any]:
         return self.runs[system].answers[(system, item_id)]
@@ -78,7 +81,7 @@ class Comparison:
         return dict(sorted(found.items()))
 
     def answer_hash(self, system: str, item_id: str) -> str:
-        return _hash(self.answer(system, item_id)["text"])
+        return self.runs[system].hashes[(system, item_id)]
 
     def judges(self) -> list[str]:
         return sorted({key[0] for key in self.judgments})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
+from harness.judge.judge import WEAK_JUDGES
 from harness.report.collect import Comparison
 from harness.report.judged import battles, ok_judgments, outcomes, overall, pair_tests, status_counts
 from harness.report.markdown import breakdown, ci, num, table
@@ -18,7 +19,7 @@ WEAK_NOTE = ("The judge `embedded` is the local SmolLM2-135M-Instruct, a weak ju
 
 def primary_judge(comparison: Comparison) -> str | None:
     judges = comparison.judges()
-    strong = [j for j in judges if j != "embedded"]
+    strong = [j for j in judges if j not in WEAK_JUDGES]
     return (strong or judges or [None])[0]
 
 
@@ -42,7 +43,8 @@ def overview_section(comparison: Comparison, human_means: dict[str, tuple] | Non
     if human_means is not None:
         parts += ["", "The human column averages the annotators' rubric scores (see Human ratings below)."]
     for judge in judges:
-        ratings = bootstrap_bradley_terry(battles(comparison, judge)) if battles(comparison, judge) else {}
+        games = battles(comparison, judge)
+        ratings = bootstrap_bradley_terry(games) if games else {}
         rows = []
         for system in comparison.systems:
             graded = ok_judgments(comparison, judge, system)
@@ -61,7 +63,7 @@ def overview_section(comparison: Comparison, human_means: dict[str, tuple] | Non
         headers = ["system", "n graded", "judge score 1-5 [95% CI]", "unparsed", "win rate [95% CI]",
                    "Bradley-Terry [95% CI]"] + (["human score 1-5 [95% CI]"] if human_means is not None else [])
         parts += ["", f"Judge **{judge}** (rubric v{comparison.rubric_version}):", "", table(headers, rows)]
-        if judge == "embedded":
+        if judge in WEAK_JUDGES:
             parts += ["", WEAK_NOTE]
     parts += ["", "Scores are the mean of the rubric's criteria (1-5). A pairwise win counts only when it holds with "
                   "the answers in both orders; otherwise it is a tie (counted as half). Unparsed verdicts are retried, "

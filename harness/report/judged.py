@@ -14,6 +14,12 @@ def overall(judgment: dict) -> float:
 
 
 def ok_judgments(comparison: Comparison, judge: str, system: str, item_ids=None) -> dict[str, dict]:
+    if item_ids is None:
+        return comparison.cached(("ok", judge, system), lambda: _ok_judgments(comparison, judge, system, None))
+    return _ok_judgments(comparison, judge, system, item_ids)
+
+
+def _ok_judgments(comparison: Comparison, judge: str, system: str, item_ids) -> dict[str, dict]:
     found = {}
     for item in comparison.items:
         if item_ids is not None and item.id not in item_ids:
@@ -32,16 +38,19 @@ def status_counts(comparison: Comparison, judge: str, system: str) -> dict[str, 
     return counts
 
 
-def paired_scores(comparison: Comparison, judge: str, a: str, b: str, criterion: str | None = None):
-    """Per-item scores of a and b on the items both were graded on (overall, or one criterion)."""
+def paired_scores(comparison: Comparison, judge: str, a: str, b: str) -> tuple[list[float], list[float]]:
+    """Overall per-item scores of a and b on the items both were graded on."""
     ja, jb = ok_judgments(comparison, judge, a), ok_judgments(comparison, judge, b)
     common = [i for i in ja if i in jb]
-    pick = (lambda r: r["scores"][criterion]) if criterion else overall
-    return [pick(ja[i]) for i in common], [pick(jb[i]) for i in common], common
+    return [overall(ja[i]) for i in common], [overall(jb[i]) for i in common]
 
 
 def outcomes(comparison: Comparison, judge: str, a: str, b: str) -> dict:
     """Both orders per item: a win counts only when both games agree; otherwise a tie."""
+    return comparison.cached(("outcomes", judge, a, b), lambda: _outcomes(comparison, judge, a, b))
+
+
+def _outcomes(comparison: Comparison, judge: str, a: str, b: str) -> dict:
     results, inconsistent, unparsed = {}, 0, 0
     for item in comparison.items:
         g1, g2 = comparison.game(judge, item.id, a, b), comparison.game(judge, item.id, b, a)
@@ -79,6 +88,10 @@ class PairTest:
 
 
 def pair_tests(comparison: Comparison, judge: str) -> list[PairTest]:
+    return comparison.cached(("pair_tests", judge), lambda: _pair_tests(comparison, judge))
+
+
+def _pair_tests(comparison: Comparison, judge: str) -> list[PairTest]:
     import numpy as np
 
     from harness.stats import (cohens_dz, holm_correction, minimum_detectable_difference, paired_bootstrap,
@@ -86,7 +99,7 @@ def pair_tests(comparison: Comparison, judge: str) -> list[PairTest]:
 
     tests = []
     for a, b in combinations(comparison.systems, 2):
-        xa, xb, _ = paired_scores(comparison, judge, a, b)
+        xa, xb = paired_scores(comparison, judge, a, b)
         games = outcomes(comparison, judge, a, b)["results"]
         wins = sum(v == a for v in games.values())
         losses = sum(v == b for v in games.values())

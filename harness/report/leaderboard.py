@@ -52,13 +52,13 @@ def sections(comparison: Comparison) -> list[str]:
         costs.trained_section(comparison),
         judge_sections.health_section(comparison),
         human_sections.agreement_section(comparison),
-        plots_note(comparison),
+        plots_note(),
         runs_section(comparison),
     ]
     return [p for p in parts if p]
 
 
-def plots_note(comparison: Comparison) -> str:
+def plots_note() -> str:
     return "## Plots\n\n![scores with 95% CIs](scores.png)\n\n![category x system](heatmap.png)"
 
 
@@ -79,5 +79,6 @@ def write_leaderboard(out_dir: Path, run_id: str | None = None) -> tuple[Path, C
     newest = comparison.runs[comparison.systems[0]].run_dir
     own = comparison if run_id or all(r.run_dir == newest for r in comparison.runs.values()) \
         else collect(out_dir, newest.name)
-    write_text_atomic(newest / "report.md", render(own).replace("# Leaderboard", f"# Run report: {newest.name}", 1))
+    report = text if own is comparison else render(own)
+    write_text_atomic(newest / "report.md", report.replace("# Leaderboard", f"# Run report: {newest.name}", 1))
     return path, comparison

@@ -16,7 +16,7 @@ def item_metrics(gold: list[str], retrieved: list[str]) -> tuple[float, float]:
     return recall, (1.0 / rank if rank else 0.0)
 
 
-def retrieval_rows(comparison: Comparison, system: str) -> dict[str, list[tuple[str, str, float, float]]]:
+def retrieval_rows(comparison: Comparison, system: str) -> list[tuple[str, str, float, float]]:
     """Per item (category, region, recall, rr) for a system that retrieved, grouped under 'all'."""
     rows = []
     for item in comparison.items:
@@ -29,7 +29,8 @@ def retrieval_rows(comparison: Comparison, system: str) -> dict[str, list[tuple[
 
 
 def retrieval_section(comparison: Comparison) -> str | None:
-    systems = [s for s in comparison.systems if retrieval_rows(comparison, s)]
+    rows_by_system = {s: retrieval_rows(comparison, s) for s in comparison.systems}
+    systems = [s for s in comparison.systems if rows_by_system[s]]
     if not systems:
         if any(comparison.answer(s, i.id).get("retrieved") for s in comparison.systems for i in comparison.items[:1]):
             return "## Retrieval\n\nThe items carry no `gold_docs`, so retrieval recall could not be computed."
@@ -37,7 +38,7 @@ def retrieval_section(comparison: Comparison) -> str | None:
     parts = ["## Retrieval", ""]
     overall = []
     for system in systems:
-        rows = retrieval_rows(comparison, system)
+        rows = rows_by_system[system]
         k = max(len(comparison.answer(system, i.id).get("retrieved") or []) for i in comparison.items)
         overall.append((system, len(rows), k, num(sum(r[2] for r in rows) / len(rows)),
                         num(sum(r[3] for r in rows) / len(rows))))
@@ -45,7 +46,7 @@ def retrieval_section(comparison: Comparison) -> str | None:
     for field, position in (("category", 0), ("region", 1)):
         groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for system in systems:
-            for row in retrieval_rows(comparison, system):
+            for row in rows_by_system[system]:
                 groups[row[position]][system].append(row)
         body = []
         for group, by_system in sorted(groups.items()):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from harness.judge.judge import WEAK_JUDGES
 from harness.report.collect import Comparison
 from harness.report.judge_sections import primary_judge
 from harness.report.judged import paired_scores, pair_tests
 
 ALPHA = 0.05
-WEAK_JUDGE = "embedded"
 
 
 def automatic_pair(comparison: Comparison, a: str, b: str):
@@ -56,17 +56,17 @@ def verdict_lines(comparison: Comparison) -> str:
         return ("**Verdict:** the SFT-vs-RAG verdict needs `rag` and `sft` (or `sft+rag`) in the comparison; "
                 f"this one has {', '.join(comparison.systems)}.")
     judge = primary_judge(comparison)
+    tests = {(t.a, t.b): t for t in pair_tests(comparison, judge)} if judge else {}  # once, for every contender
     lines = []
     for contender in contenders:
         if judge:
-            xa, xb, _ = paired_scores(comparison, judge, contender, "rag")
-            tests = {(t.a, t.b): t for t in pair_tests(comparison, judge)}
+            xa, xb = paired_scores(comparison, judge, contender, "rag")
             test = tests.get((contender, "rag")) or tests.get(("rag", contender))
             p = test.p_holm if test else None
             source = f"judge: {judge}, Wilcoxon with Holm correction" + (
-                "; a weak judge, see below" if judge == WEAK_JUDGE else "")
+                "; a weak judge, see below" if judge in WEAK_JUDGES else "")
             lines.append(describe(contender, "rag", xa, xb, p, "points", source))
-            if judge == WEAK_JUDGE:  # its scores barely move; show the other signal next to it
+            if judge in WEAK_JUDGES:  # its scores barely move; show the other signal next to it
                 lines.append(automatic_line(comparison, contender,
                                             "automatic key-point coverage, not a judge: a second signal next to the weak judge"))
         else:
