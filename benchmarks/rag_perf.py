@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     from harness.benchmark import load_benchmark
-    from systems.rag.index import IndexSettings, build, embeddings, info, load
+    from systems.rag.index import IndexSettings, build, embeddings, load
     from systems.rag.retrieve import Retriever
     from systems.rag.system import RagConfig
 
@@ -38,9 +38,8 @@ def main(argv: list[str] | None = None) -> None:
         started = time.perf_counter()
         folder = build(settings, force=True)
         build_s = time.perf_counter() - started
-        details = info(settings)
         started = time.perf_counter()
-        store, _ = load(folder, config.embedder)
+        store, details = load(folder, config.embedder)
         load_s = time.perf_counter() - started
         retriever = Retriever(store, embeddings(config.embedder), args.search, config.k, config.fetch_k)
         items = load_benchmark("indian_cultural_nuance").items

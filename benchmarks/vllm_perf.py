@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import time
 
 
 async def bare_client(url: str, model: str, prompts, max_tokens: int, concurrency: int) -> int:
@@ -43,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-inprocess", action="store_true")
     args = parser.parse_args(argv)
 
-    from benchmarks.perf import questions
+    from benchmarks.perf import questions, timed
     from harness.backends.hf import TransformersBackend, resolve_model_path
     from harness.backends.openai_compat import OpenAIBackend
     from harness.backends.vllm_server import ManagedVLLM
@@ -54,20 +53,15 @@ def main(argv: list[str] | None = None) -> None:
     params = GenerationParams(max_new_tokens=args.max_new_tokens)
     server = ManagedVLLM(resolve_model_path(args.model), args.model, {})
     try:
-        started = time.perf_counter()
-        url = server.start()
-        startup = time.perf_counter() - started
+        startup, url = timed(server.start)
         harness_backend = OpenAIBackend(model=args.model, endpoint=url, concurrency=args.concurrency)
         # one full pass first, so both clients see a warm server and the same prefix cache
         asyncio.run(bare_client(url, args.model, prompts, args.max_new_tokens, args.concurrency))
         harness_runs, bare_runs = [], []
         for _ in range(args.rounds):  # alternate, and keep each client's best round
-            started = time.perf_counter()
-            bare_tokens = asyncio.run(bare_client(url, args.model, prompts, args.max_new_tokens, args.concurrency))
-            bare_runs.append((time.perf_counter() - started, bare_tokens))
-            started = time.perf_counter()
-            harness_tokens = sum(c.completion_tokens for c in harness_backend.generate(prompts, params))
-            harness_runs.append((time.perf_counter() - started, harness_tokens))
+            bare_runs.append(timed(lambda: asyncio.run(
+                bare_client(url, args.model, prompts, args.max_new_tokens, args.concurrency))))
+            harness_runs.append(timed(lambda: sum(c.completion_tokens for c in harness_backend.generate(prompts, params))))
         bare_s, bare_tokens = min(bare_runs)
         harness_s, harness_tokens = min(harness_runs)
     finally:
@@ -82,9 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_inprocess:
         local = TransformersBackend(model=args.model, batch_size=args.batch_size)
         local.generate(prompts[:2], params)
-        started = time.perf_counter()
-        local_tokens = sum(c.completion_tokens for c in local.generate(prompts, params))
-        local_s = time.perf_counter() - started
+        local_s, local_tokens = timed(lambda: sum(c.completion_tokens for c in local.generate(prompts, params)))
         print(f"in-process transformers (batch {args.batch_size}): {local_s:6.1f} s  {local_tokens / local_s:7.1f} "
               f"completion tokens/s; vLLM / in-process = {(harness_tokens / harness_s) / (local_tokens / local_s):.2f}x")
 

@@ -31,6 +31,7 @@ class System:
 
     name: ClassVar[str] = "system"
     Config: ClassVar[type[SystemConfig]] = SystemConfig
+    question_template: str = "{question}"  # the benchmark's prompt template; the runner sets it per run
 
     def __init__(self, config: SystemConfig, backend: Backend):
         self.config = config

@@ -20,5 +20,5 @@ def make_backend(kind: str, **options) -> Backend:
     if kind == "vllm":
         from harness.backends.vllm_server import VLLMBackend
 
-        return VLLMBackend(**{k: v for k, v in options.items() if k not in ("device", "batch_size")})
+        return VLLMBackend(**options)
     raise UserError(f"unknown backend '{kind}'", hint=did_you_mean(kind, list(BACKENDS)))

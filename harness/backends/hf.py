@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -41,7 +41,9 @@ def resolve_model_path(model: str) -> str:
     return str(embedded.ensure_checkpoint()) if embedded.is_embedded(model) else model
 
 
+@lru_cache(maxsize=8)
 def weights_identity(model: str) -> str:
+    """A hash of the model's weights, computed once per process (every system's fingerprint asks)."""
     if embedded.is_embedded(model):
         return "gguf:" + hash_file(embedded.gguf_path())
     local = Path(model)
@@ -74,15 +76,10 @@ class TransformersBackend:
         self.dtype_request = dtype
         self.batch_size = batch_size
         self.adapters: dict[str, str] = {}
-        self._peft_loaded: set[str] = set()
 
     # ----- identity -------------------------------------------------------------------------
-    @cached_property
-    def _weights(self) -> str:
-        return weights_identity(self.model)
-
     def identity(self) -> dict[str, Any]:
-        return {"backend": self.kind, "model": self.model, "weights": self._weights}
+        return {"backend": self.kind, "model": self.model, "weights": weights_identity(self.model)}
 
     def register_adapter(self, name: str, path: str | None) -> str:
         if path is None:
@@ -169,10 +166,6 @@ class TransformersBackend:
                 if on_done:
                     on_done(len(indices))
         return results  # type: ignore[return-value]
-
-    def generate_texts(self, texts: list[str], adapter: str | None, params: GenerationParams):
-        """Raw batch generation on already-rendered texts (used by the benchmark script)."""
-        return self._generate_batch(texts, adapter, params)
 
     def _generate_batch(self, texts: list[str], adapter: str | None, params: GenerationParams) -> list[Completion]:
         import torch

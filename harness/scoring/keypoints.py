@@ -67,22 +67,24 @@ def score_answers(items: list[Item], answers: list[str], embedder: str | None = 
     spans = [answer_spans(a) for a in answers]
     texts: list[str] = []
     for item, item_spans in zip(items, spans):
-        texts += item.key_points + item.pitfalls + item_spans
+        if item.key_points:  # items without key points are skipped, so nothing of theirs is embedded
+            texts += item.key_points + item.pitfalls + item_spans
     vectors = embed(texts, embedder) if texts else np.zeros((0, 1))
     results, cursor = [], 0
     for item, answer, item_spans in zip(items, answers, spans):
+        if not item.key_points:
+            results.append(Coverage(None, [], [], [], status="skipped", reason="item has no key_points"))
+            continue
         n_kp, n_pf, n_sp = len(item.key_points), len(item.pitfalls), len(item_spans)
         kp = vectors[cursor : cursor + n_kp]
         pf = vectors[cursor + n_kp : cursor + n_kp + n_pf]
         sp = vectors[cursor + n_kp + n_pf : cursor + n_kp + n_pf + n_sp]
         cursor += n_kp + n_pf + n_sp
-        if not item.key_points:
-            results.append(Coverage(None, [], [], [], status="skipped", reason="item has no key_points"))
-            continue
         if not answer.strip() or n_sp == 0:
             results.append(Coverage(0.0, [False] * n_kp, [0.0] * n_kp, []))
             continue
-        sims = (kp @ sp.T).max(axis=1) if n_sp else np.zeros(n_kp)
+        kp_sp = kp @ sp.T
+        sims = kp_sp.max(axis=1)
         words = content_words(answer)
         covered = []
         for point, sim in zip(item.key_points, sims):
@@ -92,7 +94,7 @@ def score_answers(items: list[Item], answers: list[str], embedder: str | None = 
         hits = []
         if n_pf:
             pf_sims = pf @ sp.T
-            span_to_key_points = (kp @ sp.T).max(axis=0)
+            span_to_key_points = kp_sp.max(axis=0)
             for pitfall, row in zip(item.pitfalls, pf_sims):
                 best = int(row.argmax())
                 if (row[best] >= PITFALL_SIMILARITY and row[best] > span_to_key_points[best]

@@ -43,7 +43,6 @@ def load_fewshot(path: str, n_shots: int) -> list[dict[str, str]]:
 @register_system("prompted")
 class PromptedSystem(System):
     Config = PromptedConfig
-    question_template = "{question}"
 
     def __init__(self, config: PromptedConfig, backend):
         super().__init__(config, backend)

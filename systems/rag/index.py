@@ -8,6 +8,7 @@ index files' hashes: a tampered or foreign index is refused with a clear message
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -60,7 +61,9 @@ def sign(manifest: dict) -> str:
     return hmac.new(signing_key(), body, hashlib.sha256).hexdigest()
 
 
+@functools.lru_cache(maxsize=2)
 def embeddings(embedder: str):
+    """One embedding model per embedder for the process: building and loading indexes share it."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
     from harness.embedder import embedder_location

@@ -40,7 +40,6 @@ class RetrievalMixin:
 
     config: RagConfig
     adapter_name: str | None = None
-    question_template = "{question}"
 
     @cached_property
     def index_settings(self):

@@ -69,11 +69,10 @@ def print_dry_run(args: TrainArgs) -> int:
     examples, tokens, how = count_tokens(args)
     per_step = args.per_device_train_batch_size * args.gradient_accumulation_steps
     steps = args.max_steps if args.max_steps > 0 else math.ceil(examples / per_step) * math.ceil(args.num_train_epochs)
-    shape = model_shape(args)
     result = estimate_for(args)
     console = Console()
     console.print(f"[bold]{args.name}[/bold] ({args.mode}{', RAFT' if args.raft else ''}) on {args.model}: "
-                  f"{shape.total_params() / 1e9:.2f} B parameters, LoRA r={args.lora_r}: "
+                  f"{result.params / 1e9:.2f} B parameters, LoRA r={args.lora_r}: "
                   f"{result.lora_params / 1e6:.1f} M trainable")
     console.print(f"examples {examples}, tokens {tokens} ({how}), effective batch {per_step}, "
                   f"epochs {args.num_train_epochs}, optimizer steps {steps}")

@@ -32,6 +32,10 @@ class AdapterMixin:
     config: AdapterConfig
     train_hint = TRAIN_HINT
 
+    def __init__(self, config: AdapterConfig, backend):
+        super().__init__(config, backend)
+        self.attach_adapter()
+
     def attach_adapter(self) -> None:
         path = Path(self.config.adapter)
         self.adapter_name = self.config.served_name or path.name
@@ -49,11 +53,6 @@ class AdapterMixin:
 @register_system("sft")
 class SftSystem(AdapterMixin, System):
     Config = AdapterConfig
-    question_template = "{question}"
-
-    def __init__(self, config: AdapterConfig, backend):
-        super().__init__(config, backend)
-        self.attach_adapter()
 
     def fingerprint_parts(self):
         return self.adapter_fingerprint()
@@ -84,10 +83,6 @@ class SftRagSystem(AdapterMixin, RetrievalMixin, System):
     (``--raft --name sft-raft``) so the model has learnt to read passages and ignore distractors."""
 
     Config = SftRagConfig
-
-    def __init__(self, config: SftRagConfig, backend):
-        super().__init__(config, backend)
-        self.attach_adapter()
 
     def fingerprint_parts(self):
         return {**self.adapter_fingerprint(), **self.retrieval_fingerprint()}
