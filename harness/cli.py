@@ -72,7 +72,7 @@ def build_judges(specs: list[str], rubric_name: str, options) -> list:
 
 def judge_newest(out: str, judges: list, pairwise: bool, run_id: str | None = None) -> None:
     from harness.judge.run import judge_comparison
-    from harness.report.collect import collect
+    from harness.run_records import collect
 
     comparison = collect(out, run_id)
     for judge in judges:
@@ -98,7 +98,7 @@ def cmd_judge(args) -> int:
 def cmd_human(args) -> int:
     if args.action == "export":
         from harness.human.export import export_sheets
-        from harness.report.collect import collect
+        from harness.run_records import collect
         from harness.rubric import load_rubric
 
         if args.annotators < 1:

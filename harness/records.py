@@ -53,6 +53,7 @@ class Answer(Record):
     system_fingerprint: str
     cache_key: str
     text: str
+    answer_hash: str | None = None  # hash of ``text``, stored when written so readers never recompute it
     status: Literal["ok", "error"] = "ok"
     error: str | None = None
     backend: str
@@ -110,6 +111,7 @@ class RunManifest(Record):
     benchmark: BenchmarkEntry
     generation: dict[str, Any]
     seed: int
+    rubric: str | None = None  # the rubric the run is judged under
 
 
 class JudgeRecord(Record):

@@ -14,10 +14,12 @@ from pathlib import Path
 from harness.benchmark import Benchmark, load_benchmark, parse_column_map
 from harness.config import RunConfig
 from harness.generation import GenerationParams, Prompt
-from harness.hashing import hash_text, hash_value
+from harness.hashing import hash_text
 from harness.progress import progress_bar
 from harness.records import Answer, BenchmarkEntry, Item, RunManifest, Score, SystemEntry
-from harness.store import JsonlStore, KeyedCache, generation_cache_key, write_json_atomic
+from harness.keys import generation_key
+from harness.keys import run_id as derive_run_id
+from harness.store import JsonlStore, KeyedCache, write_json_atomic
 
 
 @dataclass
@@ -83,8 +85,8 @@ def _run(config: RunConfig, command, benchmark: Benchmark, backend) -> RunResult
     if hasattr(backend, "check"):
         backend.check()
     fingerprints = {s.name: s.fingerprint() for s in systems}
-    run_id = config.run_id or f"{benchmark.spec.name}-{benchmark.split or 'all'}-" + hash_value(
-        [benchmark.content_hash, sorted(fingerprints.items()), params.model_dump()], 10)
+    run_id = config.run_id or derive_run_id(benchmark.spec.name, benchmark.split, benchmark.content_hash,
+                                            fingerprints, params.model_dump())
     run_dir = Path(config.out) / "runs" / run_id
     manifest = RunManifest(
         run_id=run_id, command=command or sys.argv, git_sha=git_sha(), package_versions=package_versions(),
@@ -94,7 +96,7 @@ def _run(config: RunConfig, command, benchmark: Benchmark, backend) -> RunResult
         benchmark=BenchmarkEntry(name=benchmark.spec.name, version=benchmark.spec.version, path=str(benchmark.path),
                                  split=benchmark.split, n_items=len(benchmark.items),
                                  content_hash=benchmark.content_hash),
-        generation=params.model_dump(), seed=config.seed,
+        generation=params.model_dump(), seed=config.seed, rubric=config.rubric,
     )
     write_json_atomic(run_dir / "manifest.json", manifest.model_dump(mode="json"))
     write_json_atomic(run_dir / "items.json", [i.model_dump(mode="json") for i in benchmark.items])
@@ -119,13 +121,14 @@ def _run_system(system, items: list[Item], params: GenerationParams, fingerprint
                 generations: JsonlStore, cache: KeyedCache, counts: dict[str, int]) -> None:
     prompts = system.prepare(items)
     param_dump = params.model_dump()
-    keys = [generation_cache_key(fingerprint, p.messages, p.adapter, param_dump) for p in prompts]
+    keys = [generation_key(fingerprint, p.messages, p.adapter, param_dump) for p in prompts]
 
     def record(prompt: Prompt, key: str, completion: dict) -> None:
         generations.append(Answer(
             run_id=run_id, item_id=prompt.item_id, system=system.name, system_fingerprint=fingerprint,
             cache_key=key, backend=system.backend.kind, adapter=prompt.adapter, retrieved=prompt.retrieved,
             context_tokens=prompt.context_tokens, status="error" if completion.get("error") else "ok",
+            answer_hash=hash_text(completion.get("text") or ""),
             **{k: v for k, v in completion.items() if k != "logprobs"},
         ))
 
@@ -154,20 +157,12 @@ def _run_system(system, items: list[Item], params: GenerationParams, fingerprint
                 record(prompt, key, data)
 
 
-def latest_answers(run_dir: Path) -> dict[tuple[str, str], dict]:
-    """The last record per (system, item): a retried failure is superseded by its success."""
-    latest: dict[tuple[str, str], dict] = {}
-    for record in JsonlStore(Path(run_dir) / "generations.jsonl"):
-        key = (record["system"], record["item_id"])
-        if record.get("status") == "ok" or key not in latest:
-            latest[key] = record
-    return latest
-
-
 def score_run(run_dir: Path) -> int:
     """Add key-point coverage scores for answers that have none yet; returns how many were added."""
     import json
 
+    from harness.run_records import answer_hash as stored_answer_hash
+    from harness.run_records import latest_answers
     from harness.scoring.keypoints import SCORER, SCORER_VERSION, score_answers
 
     run_dir = Path(run_dir)
@@ -178,7 +173,7 @@ def score_run(run_dir: Path) -> int:
     for (system, item_id), answer in latest_answers(run_dir).items():
         if answer["status"] != "ok" or item_id not in items:
             continue
-        answer_hash = hash_text(answer["text"])
+        answer_hash = stored_answer_hash(answer)
         if (system, item_id, answer_hash) not in scored:
             todo.append((system, items[item_id], answer["text"], answer_hash, answer["run_id"]))
     if todo:

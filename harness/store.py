@@ -13,7 +13,6 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel
 
-from harness.hashing import hash_value, stable_json
 
 
 class JsonlStore:
@@ -68,13 +67,6 @@ def write_text_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
-
-
-def generation_cache_key(fingerprint: str, messages: list[dict[str, str]], adapter: str | None,
-                         params: dict[str, Any]) -> str:
-    """Hash of (system fingerprint, rendered prompt, generation parameters), never the prompt alone."""
-    return hash_value({"fingerprint": fingerprint, "prompt": stable_json(messages), "adapter": adapter,
-                       "params": params}, length=32)
 
 
 class KeyedCache:

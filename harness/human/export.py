@@ -11,8 +11,8 @@ import csv
 import random
 from pathlib import Path
 
-from harness.hashing import hash_text, hash_value
-from harness.report.collect import Comparison
+from harness.hashing import hash_value
+from harness.run_records import Comparison
 from harness.rubric import Rubric
 from harness.store import write_json_atomic
 
@@ -35,7 +35,8 @@ def export_sheets(comparison: Comparison, rubric: Rubric, out_dir: Path, *, anno
     for item in comparison.items:
         for system in comparison.systems:
             text = comparison.answer(system, item.id)["text"]
-            rows.append({"item": item, "system": system, "answer": text, "answer_hash": hash_text(text)})
+            rows.append({"item": item, "system": system, "answer": text,
+                         "answer_hash": comparison.answer_hash(system, item.id)})
     rng.shuffle(rows)
     export_id = hash_value([comparison.benchmark, comparison.systems, [r["answer_hash"] for r in rows], seed], 10)
     for n, row in enumerate(rows):

@@ -10,26 +10,26 @@ from __future__ import annotations
 from itertools import combinations
 from pathlib import Path
 
-from harness.hashing import hash_text, hash_value
+from harness.keys import item_hash, pairwise_game_key, single_judgment_key
 from harness.judge.judge import Judge
 from harness.progress import progress_bar
 from harness.records import Item, Judgment, PairwiseGame
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 from harness.store import JsonlStore
 
 
-def item_hash(item: Item) -> str:
-    return hash_value([item.question, item.reference_answer, item.key_points, item.pitfalls], 12)
+def item_digest(item: Item) -> str:
+    return item_hash(item.question, item.reference_answer, item.key_points, item.pitfalls)
 
 
 def single_key(judge: Judge, item: Item, answer_hash: str) -> str:
-    return hash_value(["single", judge.rubric.name, judge.rubric.version, judge.fingerprint, item.id,
-                       item_hash(item), answer_hash], 32)
+    return single_judgment_key(judge.rubric.name, judge.rubric.version, judge.fingerprint, item.id,
+                               item_digest(item), answer_hash)
 
 
 def game_key(judge: Judge, item: Item, first_hash: str, second_hash: str) -> str:
-    return hash_value(["pairwise", judge.rubric.name, judge.rubric.version, judge.fingerprint, item.id,
-                       item_hash(item), first_hash, second_hash], 32)
+    return pairwise_game_key(judge.rubric.name, judge.rubric.version, judge.fingerprint, item.id, item_digest(item),
+                             first_hash, second_hash)
 
 
 def existing_keys(out_dir: Path) -> set[str]:
@@ -46,7 +46,7 @@ def judge_comparison(out_dir: Path, comparison: Comparison, judge: Judge, *, pai
     done = existing_keys(out_dir)
     counts = {"single": 0, "pairwise": 0, "unparsed": 0}
     texts = {(s, i.id): comparison.answer(s, i.id)["text"] for s in comparison.systems for i in comparison.items}
-    hashes = {key: hash_text(text) for key, text in texts.items()}
+    hashes = {(s, i.id): comparison.answer_hash(s, i.id) for s in comparison.systems for i in comparison.items}
 
     todo = [(system, item) for system in comparison.systems for item in comparison.items
             if single_key(judge, item, hashes[(system, item.id)]) not in done]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 from harness.report.markdown import breakdown, ci, num, table
 from harness.scoring.keypoints import SCORER
 

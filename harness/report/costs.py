@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 from harness.report.markdown import num, table
 
 

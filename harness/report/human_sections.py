@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 from harness.report.judge_sections import primary_judge
 from harness.report.judged import ok_judgments, outcomes, overall
 from harness.report.markdown import num, table

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from harness.judge.judge import WEAK_JUDGES
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 from harness.report.judged import battles, ok_judgments, outcomes, overall, pair_tests, status_counts
 from harness.report.markdown import breakdown, ci, num, table
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 
 
 def overall(judgment: dict) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.records import utc_now
-from harness.report.collect import Comparison, collect
+from harness.run_records import Comparison, collect
 from harness.report.markdown import table
 from harness.store import write_text_atomic
 

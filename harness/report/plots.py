@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 
 
 JUDGE_SCALE = (1.0, 5.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 from harness.report.markdown import num, table
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from harness.judge.judge import WEAK_JUDGES
-from harness.report.collect import Comparison
+from harness.run_records import Comparison
 from harness.report.judge_sections import primary_judge
 from harness.report.judged import paired_scores, pair_tests
 

@@ -9,7 +9,7 @@ from harness.config import RunConfig
 from harness.errors import UserError
 from harness.human.export import export_sheets
 from harness.human.imports import import_sheets
-from harness.report.collect import collect
+from harness.run_records import collect
 from harness.report.leaderboard import write_leaderboard
 from harness.rubric import load_rubric
 from harness.runner import run

@@ -1,6 +1,7 @@
 import json
 
-from harness.store import JsonlStore, KeyedCache, generation_cache_key
+from harness.keys import generation_key as generation_cache_key
+from harness.store import JsonlStore, KeyedCache
 
 
 def test_partial_last_line_is_cut_on_open(tmp_path):

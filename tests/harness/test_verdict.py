@@ -7,7 +7,7 @@ import pytest
 from harness.config import RunConfig
 from harness.hashing import hash_text
 from harness.records import Judgment
-from harness.report.collect import collect
+from harness.run_records import collect
 from harness.report.verdict import verdict_lines
 from harness.rubric import load_rubric
 from harness.runner import run, score_run

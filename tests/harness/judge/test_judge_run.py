@@ -7,7 +7,7 @@ import pytest
 from harness.config import RunConfig
 from harness.judge.judge import Judge, JudgeSpec, parse_judge_spec
 from harness.judge.run import judge_comparison
-from harness.report.collect import collect
+from harness.run_records import collect
 from harness.report.judged import outcomes
 from harness.rubric import load_rubric
 from harness.runner import run

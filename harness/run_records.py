@@ -1,9 +1,13 @@
-"""Gather the records a leaderboard compares: runs of one benchmark, one answer per system and item.
+"""Run records as one lower layer: reading a run's answers, scores and judgments, and the comparison.
+
+The runner, the judge runner, human sheets, the viewer and the report all read runs through this
+module; it imports only records, stores and keys, never a higher layer.
 
 The newest run decides the benchmark (name, version, split). Systems it lacks are taken from the
 newest older run of the same benchmark that has them, so ``run --systems rag`` followed by
 ``run --systems sft`` still compares both. Statistics use the items every system answered.
 """
+
 
 from __future__ import annotations
 
@@ -18,6 +22,21 @@ from harness.records import Item
 from harness.store import JsonlStore
 
 
+def answer_hash(answer: dict[str, Any]) -> str:
+    """The hash stored with an answer when it was written (computed for records older than that)."""
+    return answer.get("answer_hash") or hash_text(answer["text"])
+
+
+def latest_answers(run_dir: Path) -> dict[tuple[str, str], dict]:
+    """The last record per (system, item): a retried failure is superseded by its success."""
+    latest: dict[tuple[str, str], dict] = {}
+    for record in JsonlStore(Path(run_dir) / "generations.jsonl"):
+        key = (record["system"], record["item_id"])
+        if record.get("status") == "ok" or key not in latest:
+            latest[key] = record
+    return latest
+
+
 @dataclass
 class RunRecords:
     run_dir: Path
@@ -29,12 +48,10 @@ class RunRecords:
 
     @classmethod
     def load(cls, run_dir: Path) -> RunRecords:
-        from harness.runner import latest_answers
-
         manifest = json.loads((run_dir / "manifest.json").read_text())
         items = {i["id"]: Item(**i) for i in json.loads((run_dir / "items.json").read_text())}
         answers = latest_answers(run_dir)
-        hashes = {key: hash_text(answer["text"]) for key, answer in answers.items()}
+        hashes = {key: answer_hash(answer) for key, answer in answers.items()}
         scores = {}
         for score in JsonlStore(run_dir / "scores.jsonl"):
             if hashes.get((score["system"], score["item_id"])) == score["answer_hash"]:
@@ -95,24 +112,31 @@ class Comparison:
     def human(self, system: str, item_id: str) -> list[dict[str, Any]]:
         return self.humans.get((item_id, system, self.answer_hash(system, item_id)), [])
 
-    def load_judgments(self, out_dir: Path, rubric_version: str | None) -> None:
-        """Read every run's judge records for the current rubric version; newer records win."""
-        self.rubric_version = rubric_version
-        for path in sorted((Path(out_dir) / "runs").glob("*/judgments.jsonl")):
-            for r in JsonlStore(path):
-                if rubric_version is None or r["rubric_version"] == rubric_version:
-                    self.judgments[(r["judge"], r["item_id"], r["answer_hash"])] = r
+    def load_judgments(self, out_dir: Path, rubric: tuple[str, str] | None) -> None:
+        """Read every run's judge and human records for one rubric (name, version); newer records win."""
+        self.rubric_version = rubric[1] if rubric else None
+
+        def wanted(r: dict[str, Any]) -> bool:
+            return rubric is None or (r.get("rubric"), r.get("rubric_version")) == rubric
+
+        for r in iter_run_files(out_dir, "judgments.jsonl"):
+            if wanted(r):
+                self.judgments[(r["judge"], r["item_id"], r["answer_hash"])] = r
         latest: dict[tuple, dict[str, Any]] = {}
-        for path in sorted((Path(out_dir) / "runs").glob("*/human.jsonl")):
-            for r in JsonlStore(path):
-                if rubric_version is None or r["rubric_version"] == rubric_version:
-                    latest[(r["export_id"], r["annotator"], r["row_id"])] = r
+        for r in iter_run_files(out_dir, "human.jsonl"):
+            if wanted(r):
+                latest[(r["export_id"], r["annotator"], r["row_id"])] = r
         for r in latest.values():
             self.humans.setdefault((r["item_id"], r["system"], r["answer_hash"]), []).append(r)
-        for path in sorted((Path(out_dir) / "runs").glob("*/pairwise.jsonl")):
-            for r in JsonlStore(path):
-                if rubric_version is None or r["rubric_version"] == rubric_version:
-                    self.games[(r["judge"], r["item_id"], r["first_hash"], r["second_hash"])] = r
+        for r in iter_run_files(out_dir, "pairwise.jsonl"):
+            if wanted(r):
+                self.games[(r["judge"], r["item_id"], r["first_hash"], r["second_hash"])] = r
+
+
+def iter_run_files(out_dir: Path, name: str):
+    """Every record of one file kind across all runs, oldest run folder name first."""
+    for path in sorted((Path(out_dir) / "runs").glob(f"*/{name}")):
+        yield from JsonlStore(path)
 
 
 def list_runs(out_dir: Path) -> list[Path]:
@@ -125,7 +149,8 @@ def benchmark_key(manifest: dict[str, Any]) -> tuple:
     return (b["name"], b["version"], b["split"])
 
 
-def collect(out_dir: Path, run_id: str | None = None) -> Comparison:
+def collect(out_dir: Path, run_id: str | None = None, rubric: str | None = None) -> Comparison:
+    """The comparison for the newest run (or ``run_id``), judged under ``rubric`` (default: the run's)."""
     runs = list_runs(out_dir)
     if not runs:
         raise UserError(f"no runs under {Path(out_dir) / 'runs'}", hint="start one with: python -m harness run")
@@ -158,11 +183,17 @@ def collect(out_dir: Path, run_id: str | None = None) -> Comparison:
     items = [item for item_id, item in newest_records.items.items() if item_id in common]
     comparison = Comparison(benchmark=newest_records.manifest["benchmark"], systems=systems, runs=chosen,
                             items=items, all_item_ids=set(newest_records.items))
-    comparison.load_judgments(out_dir, current_rubric_version())
+    comparison.load_judgments(out_dir, rubric_identity(rubric or newest_records.manifest.get("rubric")
+                                                       or "cultural_nuance"))
     return comparison
 
 
-def current_rubric_version() -> str | None:
-    from harness.rubric import known_rubrics, load_rubric
+def rubric_identity(name: str) -> tuple[str, str] | None:
+    """(name, version) of a rubric, or None (no filter) when it cannot be found."""
+    from harness.rubric import load_rubric
 
-    return load_rubric("cultural_nuance").version if "cultural_nuance" in known_rubrics() else None
+    try:
+        rubric = load_rubric(name)
+    except UserError:
+        return None
+    return rubric.name, rubric.version
