@@ -51,8 +51,11 @@ def save_outputs(args: TrainArgs, env: dict, trainer, data_report: dict, wall_se
     (staging / "metrics.jsonl").write_text("".join(json.dumps(e) + "\n" for e in history))
     plot_loss(history, staging / "loss.png")
     (staging / "training_config.yaml").write_text(yaml.safe_dump({**args.resolved(), "runtime": env}, sort_keys=False))
-    (staging / "data.json").write_text(json.dumps({k: v for k, v in data_report.items() if k != "contamination"},
-                                                  indent=2))
+    data = {k: v for k, v in data_report.items() if k != "contamination"}
+    if data.get("mode") == "sft":  # the pairs themselves, so taught-vs-untaught labels survive later data edits
+        data["train_file"] = str(args.train_file)
+        shutil.copyfile(args.train_file, staging / "train_data.jsonl")
+    (staging / "data.json").write_text(json.dumps(data, indent=2))
     (staging / "contamination.json").write_text(json.dumps(data_report["contamination"], indent=2))
     tokens = int(trainer.state.num_input_tokens_seen or 0)
     evals = [e["eval_loss"] for e in history if "eval_loss" in e]
