@@ -37,6 +37,10 @@ def latest_answers(run_dir: Path) -> dict[tuple[str, str], dict]:
     return latest
 
 
+LEGACY_FAMILIES = {"base": "base", "prompted": "prompted", "rag": "rag", "sft": "sft", "uft": "sft",
+                   "sft+rag": "hybrid", "uft+sft": "sft"}
+
+
 @dataclass
 class RunRecords:
     run_dir: Path
@@ -89,6 +93,20 @@ class Comparison:
     def manifest(self, system: str) -> dict[str, Any]:
         return self.runs[system].manifest
 
+    def entry(self, system: str) -> dict[str, Any]:
+        """The manifest entry of a variant: kind, family, model, config and details."""
+        return self.runs[system].manifest["systems"][system]
+
+    def kind(self, system: str) -> str:
+        return self.entry(system).get("kind") or system
+
+    def family(self, system: str) -> str:
+        """base | prompted | rag | sft | hybrid; records older than variants are read by their name."""
+        return self.entry(system).get("family") or LEGACY_FAMILIES.get(system.split("-")[0], "other")
+
+    def families(self) -> dict[str, str]:
+        return {s: self.family(s) for s in self.systems}
+
     def groups(self, field: str) -> dict[str, list[str]]:
         """Item ids of the compared items grouped by a field (category, region...), sorted by value."""
         found: dict[str, list[str]] = {}
@@ -139,9 +157,14 @@ def iter_run_files(out_dir: Path, name: str):
         yield from JsonlStore(path)
 
 
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+
+
 def list_runs(out_dir: Path) -> list[Path]:
+    """Run folders, oldest first (by the manifest's creation time)."""
     runs = [p for p in (Path(out_dir) / "runs").glob("*/manifest.json")]
-    return [p.parent for p in sorted(runs, key=lambda p: (json.loads(p.read_text())["created_at"], p.stat().st_mtime))]
+    return [p.parent for p in sorted(runs, key=lambda p: (read_manifest(p.parent)["created_at"], p.stat().st_mtime))]
 
 
 def benchmark_key(manifest: dict[str, Any]) -> tuple:
@@ -149,8 +172,13 @@ def benchmark_key(manifest: dict[str, Any]) -> tuple:
     return (b["name"], b["version"], b["split"])
 
 
-def collect(out_dir: Path, run_id: str | None = None, rubric: str | None = None) -> Comparison:
-    """The comparison for the newest run (or ``run_id``), judged under ``rubric`` (default: the run's)."""
+def collect(out_dir: Path, run_id: str | None = None, rubric: str | None = None,
+            benchmark: str | None = None) -> Comparison:
+    """The comparison for the newest run (or ``run_id``), judged under ``rubric`` (default: the run's).
+
+    ``benchmark`` picks the newest run of that benchmark; otherwise control-benchmark runs (made by
+    ``--control``) are passed over, so the leaderboard's subject is always the main benchmark.
+    """
     runs = list_runs(out_dir)
     if not runs:
         raise UserError(f"no runs under {Path(out_dir) / 'runs'}", hint="start one with: python -m harness run")
@@ -160,6 +188,13 @@ def collect(out_dir: Path, run_id: str | None = None, rubric: str | None = None)
             raise UserError(f"no run '{run_id}' under {Path(out_dir) / 'runs'}")
         newest = matches[0]
     else:
+        if benchmark:
+            eligible = [r for r in runs if read_manifest(r)["benchmark"]["name"] == benchmark]
+            if not eligible:
+                raise UserError(f"no runs of benchmark '{benchmark}' under {Path(out_dir) / 'runs'}")
+        else:
+            eligible = [r for r in runs if read_manifest(r)["benchmark"].get("role", "main") != "control"] or runs
+        runs = eligible
         newest = runs[-1]
     chosen: dict[str, RunRecords] = {}
     newest_records = RunRecords.load(newest)
@@ -169,7 +204,7 @@ def collect(out_dir: Path, run_id: str | None = None, rubric: str | None = None)
     if not run_id:
         for run_dir in reversed(runs[:-1]):
             records = None
-            manifest = json.loads((run_dir / "manifest.json").read_text())
+            manifest = read_manifest(run_dir)
             if benchmark_key(manifest) != key:
                 continue
             for system in manifest["systems"]:

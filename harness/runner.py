@@ -8,6 +8,7 @@ command resumes the same run; the generation cache lets other runs reuse identic
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from harness.hashing import hash_text
 from harness.progress import progress_bar
 from harness.records import Answer, BenchmarkEntry, Item, RunManifest, Score, SystemEntry
 from harness.keys import generation_key
+from harness.plan import generation_throughput_key, record_throughput
 from harness.keys import run_id as derive_run_id
 from harness.store import JsonlStore, KeyedCache, write_json_atomic
 
@@ -41,120 +43,199 @@ def generation_params(config: RunConfig, benchmark: Benchmark) -> GenerationPara
     return GenerationParams(**values)
 
 
-def build_backend(config: RunConfig):
+def build_backend(config: RunConfig, model: str | None = None):
     from harness.backends import make_backend
 
-    options = dict(model=config.model, endpoint=config.endpoint, device=config.device, batch_size=config.batch_size,
-                   concurrency=config.concurrency, timeout_s=config.timeout_s, retries=config.retries,
-                   api_key_env=config.api_key_env)
+    options = dict(model=model or config.model, endpoint=config.endpoint, device=config.device,
+                   batch_size=config.batch_size, concurrency=config.concurrency, timeout_s=config.timeout_s,
+                   retries=config.retries, api_key_env=config.api_key_env)
     if config.backend == "vllm":
         options.update(vllm_bin=config.vllm_bin, vllm_args=config.vllm_args)
     return make_backend(config.backend, **options)
 
 
-def build_systems(config: RunConfig, backend, template: str):
+def model_groups(config: RunConfig) -> dict[str, list[str]]:
+    """Variant names grouped by base model, in config order: one model (or vLLM server) at a time."""
+    groups: dict[str, list[str]] = {}
+    for name, variant in config.systems.items():
+        groups.setdefault(variant.model or config.model, []).append(name)
+    return groups
+
+
+def build_systems(config: RunConfig, backends: dict[str, object], template: str) -> list:
+    """Every variant as a configured system on its model's backend; all kinds are checked first."""
     from harness.registry import get_system_class
 
-    classes = [get_system_class(name) for name in config.systems]  # all names checked before any work
+    classes = {name: get_system_class(variant.kind) for name, variant in config.systems.items()}
     systems = []
-    for cls in classes:
-        options = dict(config.system_options.get(cls.name) or {})
+    for name, variant in config.systems.items():
+        cls = classes[name]
+        options = config.variant_options(name)
         if config.corpus and "corpus" in cls.Config.model_fields:
             options.setdefault("corpus", config.corpus)
-        system = cls.from_options(options, backend)
+        system = cls.from_options(options, backends[variant.model or config.model], name=name)
         system.question_template = template
         systems.append(system)
     return systems
 
 
-def run(config: RunConfig, command: list[str] | None = None) -> RunResult:
-    benchmark = load_benchmark(config.benchmark, split=config.split, limit=config.limit,
-                               column_map=parse_column_map(config.columns))
-    backend = build_backend(config)
-    try:
-        return _run(config, command, benchmark, backend)
-    finally:
-        backend.close()  # stops a managed vLLM server on success, errors and Ctrl-C alike
+@dataclass
+class Prepared:
+    """What a run will do, known before any generation: its systems, ids, folder and manifest."""
+
+    config: RunConfig
+    benchmark: Benchmark
+    backends: dict[str, object]
+    systems: list
+    params: GenerationParams
+    fingerprints: dict[str, str]
+    run_id: str
+    run_dir: Path
+    manifest: RunManifest
+
+    def close(self) -> None:
+        for backend in self.backends.values():
+            backend.close()
 
 
-def _run(config: RunConfig, command, benchmark: Benchmark, backend) -> RunResult:
+def prepare_run(config: RunConfig, command: list[str] | None = None, benchmark: Benchmark | None = None) -> Prepared:
+    """Load the benchmark, build every variant and derive the run id; generates nothing."""
     from harness.provenance import git_sha, package_versions
 
-    systems = build_systems(config, backend, benchmark.spec.prompt_template)
-    params = generation_params(config, benchmark)
-    if hasattr(backend, "check"):
-        backend.check()
-    fingerprints = {s.name: s.fingerprint() for s in systems}
-    run_id = config.run_id or derive_run_id(benchmark.spec.name, benchmark.split, benchmark.content_hash,
-                                            fingerprints, params.model_dump())
-    run_dir = Path(config.out) / "runs" / run_id
-    manifest = RunManifest(
-        run_id=run_id, command=command or sys.argv, git_sha=git_sha(), package_versions=package_versions(),
-        backend=config.backend, model=config.model,
-        systems={s.name: SystemEntry(fingerprint=fingerprints[s.name], config=s.config.model_dump(mode="json"))
-                 for s in systems},
-        benchmark=BenchmarkEntry(name=benchmark.spec.name, version=benchmark.spec.version, path=str(benchmark.path),
-                                 split=benchmark.split, n_items=len(benchmark.items),
-                                 content_hash=benchmark.content_hash),
-        generation=params.model_dump(), seed=config.seed, rubric=config.rubric,
-    )
-    write_json_atomic(run_dir / "manifest.json", manifest.model_dump(mode="json"))
+    benchmark = benchmark or load_benchmark(config.benchmark, split=config.split, limit=config.limit,
+                                            column_map=parse_column_map(config.columns))
+    backends = {model: build_backend(config, model) for model in model_groups(config)}
+    try:
+        for backend in backends.values():  # an unreachable endpoint fails before anything is written
+            if hasattr(backend, "check") and backend.kind == "openai":
+                backend.check()
+        systems = build_systems(config, backends, benchmark.spec.prompt_template)
+        params = generation_params(config, benchmark)
+        fingerprints = {s.name: s.fingerprint() for s in systems}
+        run_id = config.run_id or derive_run_id(benchmark.spec.name, benchmark.split, benchmark.content_hash,
+                                                fingerprints, params.model_dump())
+        manifest = RunManifest(
+            run_id=run_id, command=command or sys.argv, git_sha=git_sha(), package_versions=package_versions(),
+            backend=config.backend, model=config.model,
+            systems={s.name: SystemEntry(fingerprint=fingerprints[s.name], config=s.config.model_dump(mode="json"),
+                                         kind=s.kind, family=s.family,
+                                         model=config.systems[s.name].model or config.model, details=s.describe())
+                     for s in systems},
+            benchmark=BenchmarkEntry(name=benchmark.spec.name, version=benchmark.spec.version,
+                                     path=str(benchmark.path), split=benchmark.split, n_items=len(benchmark.items),
+                                     content_hash=benchmark.content_hash, role=benchmark.spec.role),
+            generation=params.model_dump(), seed=config.seed, rubric=config.rubric,
+        )
+    except BaseException:
+        for backend in backends.values():
+            backend.close()
+        raise
+    return Prepared(config, benchmark, backends, systems, params, fingerprints, run_id,
+                    Path(config.out) / "runs" / run_id, manifest)
+
+
+def control_config(config: RunConfig) -> RunConfig:
+    """The same systems on the control benchmark, same split name where it has one, same limit."""
+    from harness.benchmark import resolve
+
+    spec, _ = resolve(config.control)
+    split = config.split if config.split in spec.splits else None
+    return config.model_copy(update={"benchmark": config.control, "split": split, "columns": None,
+                                     "control": None, "run_id": None})
+
+
+def run(config: RunConfig, command: list[str] | None = None, prepared: Prepared | None = None) -> RunResult:
+    prepared = prepared or prepare_run(config, command)
+    try:
+        return _run(prepared)
+    finally:
+        prepared.close()  # stops managed vLLM servers on success, errors and Ctrl-C alike
+
+
+def _run(prepared: Prepared) -> RunResult:
+    config, benchmark, run_dir = prepared.config, prepared.benchmark, prepared.run_dir
+    write_json_atomic(run_dir / "manifest.json", prepared.manifest.model_dump(mode="json"))
     write_json_atomic(run_dir / "items.json", [i.model_dump(mode="json") for i in benchmark.items])
 
     generations = JsonlStore(run_dir / "generations.jsonl")
     cache = KeyedCache(Path(config.out) / "cache" / "generations.jsonl")
     done = {(r["system"], r["item_id"]) for r in generations if r.get("status") == "ok"}
     counts = {"generated": 0, "from_cache": 0, "failed": 0}
+    by_name = {s.name: s for s in prepared.systems}
     try:
-        for system in systems:
-            todo = [item for item in benchmark.items if (system.name, item.id) not in done]
-            if todo:
-                _run_system(system, todo, params, fingerprints[system.name], run_id, generations, cache, counts)
+        for model, names in model_groups(config).items():  # one model in memory (or one vLLM server) at a time
+            backend = prepared.backends[model]
+            todo = {name: [item for item in benchmark.items if (name, item.id) not in done] for name in names}
+            if not any(todo.values()):
+                continue
+            if hasattr(backend, "check"):
+                backend.check()
+            for name in names:
+                if todo[name]:
+                    started, before = time.perf_counter(), counts["generated"]
+                    _run_system(by_name[name], todo[name], prepared.params, prepared.fingerprints[name],
+                                prepared.run_id, generations, cache, counts)
+                    record_throughput(config.out, generation_throughput_key(config.backend, model, config.device),
+                                      time.perf_counter() - started, counts["generated"] - before)
+            backend.close()
     finally:
         generations.close()
         cache.close()
     score_run(run_dir)
-    return RunResult(run_id, run_dir, **counts)
+    return RunResult(prepared.run_id, run_dir, **counts)
 
 
 def _run_system(system, items: list[Item], params: GenerationParams, fingerprint: str, run_id: str,
                 generations: JsonlStore, cache: KeyedCache, counts: dict[str, int]) -> None:
-    prompts = system.prepare(items)
-    param_dump = params.model_dump()
-    keys = [generation_key(fingerprint, p.messages, p.adapter, param_dump) for p in prompts]
+    """Answer ``items`` with one system, writing each answer the moment it exists: per completion
+    on a server, per batch in process, so a kill loses at most the answers in flight.
 
-    def record(prompt: Prompt, key: str, completion: dict) -> None:
-        generations.append(Answer(
-            run_id=run_id, item_id=prompt.item_id, system=system.name, system_fingerprint=fingerprint,
-            cache_key=key, backend=system.backend.kind, adapter=prompt.adapter, retrieved=prompt.retrieved,
-            context_tokens=prompt.context_tokens, status="error" if completion.get("error") else "ok",
-            answer_hash=hash_text(completion.get("text") or ""),
-            **{k: v for k, v in completion.items() if k != "logprobs"},
-        ))
+    The run folder's lock is held meanwhile: a second identical run waits for it, then answers
+    only what the first left undone.
+    """
+    from harness.locks import exclusive
 
-    missing = []
-    for prompt, key in zip(prompts, keys):
-        hit = cache.get(key)
-        if hit is not None:
-            record(prompt, key, hit)
-            counts["from_cache"] += 1
-        else:
-            missing.append((prompt, key))
-    if not missing:
-        return
-    chunk = max(getattr(system.backend, "batch_size", 1), getattr(system.backend, "concurrency", 1)) * 2
-    with progress_bar(f"generating: {system.name}", total=len(missing)) as advance:
-        for start in range(0, len(missing), chunk):
-            part = missing[start : start + chunk]
-            completions = system.generate([p for p, _ in part], params, on_done=advance)
-            for (prompt, key), completion in zip(part, completions):
-                data = completion.model_dump(exclude={"logprobs"})
-                if completion.error:
-                    counts["failed"] += 1
-                else:
-                    cache.put(key, data)
-                    counts["generated"] += 1
-                record(prompt, key, data)
+    with exclusive(generations.path.parent / ".lock", f"run {run_id}"):
+        done = {r["item_id"] for r in generations if r["system"] == system.name and r["status"] == "ok"}
+        items = [item for item in items if item.id not in done]
+        if not items:
+            return
+        prompts = system.prepare(items)
+        param_dump = params.model_dump()
+
+        def record(prompt: Prompt, key: str, completion: dict) -> None:
+            generations.append(Answer(
+                run_id=run_id, item_id=prompt.item_id, system=system.name, system_fingerprint=fingerprint,
+                cache_key=key, backend=system.backend.kind, adapter=prompt.adapter, retrieved=prompt.retrieved,
+                context_tokens=prompt.context_tokens, status="error" if completion.get("error") else "ok",
+                answer_hash=hash_text(completion.get("text") or ""),
+                **{k: v for k, v in completion.items() if k != "logprobs"},
+            ))
+
+        missing = []
+        for prompt in prompts:
+            key = generation_key(fingerprint, prompt.messages, prompt.adapter, param_dump)
+            hit = cache.get(key)
+            if hit is not None:
+                record(prompt, key, hit)
+                counts["from_cache"] += 1
+            else:
+                missing.append((prompt, key))
+        if not missing:
+            return
+
+        def finished(index: int, completion) -> None:
+            prompt, key = missing[index]
+            data = completion.model_dump(exclude={"logprobs"})
+            if completion.error:
+                counts["failed"] += 1
+            else:
+                cache.put(key, data)
+                counts["generated"] += 1
+            record(prompt, key, data)
+
+        with progress_bar(f"generating: {system.name}", total=len(missing)) as advance:
+            system.generate([p for p, _ in missing], params, on_done=advance, on_result=finished)
 
 
 def score_run(run_dir: Path) -> int:

@@ -7,7 +7,6 @@ with sampling, then recorded as unparsed: never scored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
 from harness.errors import UserError
@@ -15,45 +14,11 @@ from harness.generation import Completion, GenerationParams, Prompt
 from harness.hashing import hash_value
 from harness.judge.parse import SingleVerdict, parse_pairwise, parse_single, weighted_scores
 from harness.judge.prompts import pairwise_prompt, single_prompt
+from harness.judge.specs import JudgeSpec, parse_judge_spec  # noqa: F401  (parse_judge_spec re-exported)
 from harness.records import Item
 from harness.rubric import Rubric
 
 WEAK_JUDGES = {"embedded"}
-JUDGE_KINDS = {
-    "embedded": "the local SmolLM2-135M-Instruct, grading by form filling (weak: a smoke test)",
-    "hf:MODEL": "any transformers model in-process, free-text verdicts (G-Eval weighting when possible)",
-    "hf-form:MODEL": "any transformers model in-process, grading by form filling",
-    "vllm:MODEL": "a second managed `vllm serve` for the judge model",
-    "openai:MODEL@URL": "any OpenAI-compatible endpoint (vLLM, llama.cpp, Ollama, hosted APIs)",
-}
-
-
-@dataclass(frozen=True)
-class JudgeSpec:
-    name: str
-    backend: str
-    model: str
-    endpoint: str | None = None
-    mode: str = "generate"  # "form": read score-token probabilities instead of parsing free text
-
-
-
-def parse_judge_spec(text: str) -> JudgeSpec:
-    text = text.strip()
-    if text in ("embedded", "default"):
-        return JudgeSpec("embedded", "hf", "embedded", mode="form")
-    kind, sep, rest = text.partition(":")
-    if sep and kind in ("hf", "hf-form") and rest:
-        return JudgeSpec(text, "hf", rest, mode="form" if kind == "hf-form" else "generate")
-    if sep and kind == "vllm" and rest:  # a second managed `vllm serve` for the judge model
-        return JudgeSpec(text, "vllm", rest)
-    if sep and kind == "openai" and "@" in rest:
-        model, _, url = rest.partition("@")
-        if model and url:
-            return JudgeSpec(text, "openai", model, url)
-    raise UserError(f"bad judge '{text}'",
-                    hint="use embedded, hf:MODEL_OR_PATH, hf-form:MODEL_OR_PATH, vllm:MODEL_OR_PATH "
-                         "or openai:MODEL@http://host:port/v1")
 
 
 class Judge:

@@ -7,11 +7,11 @@ answer hashes) already exists is never asked for again; a changed judge or rubri
 
 from __future__ import annotations
 
-from itertools import combinations
 from pathlib import Path
 
 from harness.keys import item_hash, pairwise_game_key, single_judgment_key
 from harness.judge.judge import Judge
+from harness.judge.pairing import plan_pairs
 from harness.progress import progress_bar
 from harness.records import Item, Judgment, PairwiseGame
 from harness.run_records import Comparison
@@ -40,7 +40,9 @@ def existing_keys(out_dir: Path) -> set[str]:
     return keys
 
 
-def judge_comparison(out_dir: Path, comparison: Comparison, judge: Judge, *, pairwise: bool = True) -> dict[str, int]:
+def judge_comparison(out_dir: Path, comparison: Comparison, judge: Judge, *, pairwise: bool = True,
+                     pairs: list[tuple[str, str]] | None = None) -> dict[str, int]:
+    """Grade every answer, then play ``pairs`` (default: the comparison's anchor plan) in both orders."""
     run_dir = comparison.runs[comparison.systems[0]].run_dir
     run_id = run_dir.name
     done = existing_keys(out_dir)
@@ -68,7 +70,7 @@ def judge_comparison(out_dir: Path, comparison: Comparison, judge: Judge, *, pai
     if not pairwise or len(comparison.systems) < 2:
         return counts
     games = []
-    for a, b in combinations(comparison.systems, 2):
+    for a, b in pairs if pairs is not None else plan_pairs(comparison.systems, comparison.families()):
         for item in comparison.items:
             for first, second in ((a, b), (b, a)):
                 if game_key(judge, item, hashes[(first, item.id)], hashes[(second, item.id)]) not in done:

@@ -14,5 +14,6 @@ def user_message(template: str, item: Item) -> dict[str, str]:
 
 @register_system("base")
 class BaseSystem(System):
+    family = "base"
     def prepare(self, items: list[Item]) -> list[Prompt]:
         return [Prompt(item_id=i.id, messages=[user_message(self.question_template, i)]) for i in items]

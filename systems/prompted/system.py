@@ -42,6 +42,7 @@ def load_fewshot(path: str, n_shots: int) -> list[dict[str, str]]:
 
 @register_system("prompted")
 class PromptedSystem(System):
+    family = "prompted"
     Config = PromptedConfig
 
     def __init__(self, config: PromptedConfig, backend):

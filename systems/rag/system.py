@@ -87,6 +87,7 @@ class RetrievalMixin:
 
 @register_system("rag")
 class RagSystem(RetrievalMixin, System):
+    family = "rag"
     Config = RagConfig
 
     def fingerprint_parts(self):

@@ -49,10 +49,28 @@ class AdapterMixin:
     def adapter_fingerprint(self) -> dict:
         return {"adapter": self.adapter_name, "adapter_hash": self.adapter_hash}
 
+    def describe(self) -> dict:
+        """What this adapter is, kept in the run manifest: retraining into the same folder loses nothing."""
+        import yaml
+
+        path = Path(self.config.adapter)
+        snapshot = {"adapter": str(path), "adapter_name": self.adapter_name, "adapter_hash": self.adapter_hash,
+                    "training": self.training}
+        for name, key in (("training_config.yaml", "training_config"), ("data.json", "data")):
+            file = path / name
+            if file.is_file():
+                try:
+                    text = file.read_text(encoding="utf-8")
+                    snapshot[key] = yaml.safe_load(text) if name.endswith(".yaml") else json.loads(text)
+                except (ValueError, yaml.YAMLError, UnicodeDecodeError):
+                    snapshot[key] = None
+        return snapshot
+
 
 @register_system("sft")
 class SftSystem(AdapterMixin, System):
     Config = AdapterConfig
+    family = "sft"
 
     def fingerprint_parts(self):
         return self.adapter_fingerprint()
@@ -83,6 +101,7 @@ class SftRagSystem(AdapterMixin, RetrievalMixin, System):
     (``--raft --name sft-raft``) so the model has learnt to read passages and ignore distractors."""
 
     Config = SftRagConfig
+    family = "hybrid"
 
     def fingerprint_parts(self):
         return {**self.adapter_fingerprint(), **self.retrieval_fingerprint()}
