@@ -34,6 +34,7 @@ def win_record(comparison: Comparison, judge: str, system: str) -> list[float]:
 
 
 def overview_section(comparison: Comparison, human_means: dict[str, tuple] | None = None) -> str | None:
+    from harness.report.length_sections import controlled_cell
     from harness.stats import bootstrap_bradley_terry, bootstrap_mean_ci, win_rate_ci
 
     judges = comparison.judges()
@@ -54,20 +55,22 @@ def overview_section(comparison: Comparison, human_means: dict[str, tuple] | Non
             rating = ratings.get(system)
             row = [system, len(values), ci(*bootstrap_mean_ci(values)) if values else "n/a",
                    f"{counts['unparsed'] + counts['error']}/{len(comparison.items)}",
-                   ci(*win_rate_ci(wins)) if wins else "n/a",
+                   ci(*win_rate_ci(wins)) if wins else "n/a", controlled_cell(comparison, judge, system),
                    ci(*rating, digits=0) if rating else "n/a"]
             if human_means is not None:
                 row.append(ci(*human_means[system]) if human_means.get(system) else "n/a")
             rows.append(row)
         rows.sort(key=lambda r: -float(r[2].split()[0]) if r[2] != "n/a" else 1e9)
         headers = ["system", "n graded", "judge score 1-5 [95% CI]", "unparsed", "win rate [95% CI]",
-                   "Bradley-Terry [95% CI]"] + (["human score 1-5 [95% CI]"] if human_means is not None else [])
+                   "length-controlled win rate [95% CI]", "Bradley-Terry [95% CI]"] + (
+                       ["human score 1-5 [95% CI]"] if human_means is not None else [])
         parts += ["", f"Judge **{judge}** (rubric v{comparison.rubric_version}):", "", table(headers, rows)]
         if judge in WEAK_JUDGES:
             parts += ["", WEAK_NOTE]
     parts += ["", "Scores are the mean of the rubric's criteria (1-5). A pairwise win counts only when it holds with "
                   "the answers in both orders; otherwise it is a tie (counted as half). Unparsed verdicts are retried, "
-                  "then left out and counted, never scored."]
+                  "then left out and counted, never scored. The length-controlled win rate is the same record "
+                  "predicted at equal answer length (AlpacaEval 2's GLM; see Length-controlled win rates)."]
     return "\n".join(parts)
 
 
