@@ -1,13 +1,21 @@
-"""The plain-language SFT-vs-RAG verdict line at the top of the leaderboard."""
+"""The plain-language SFT-vs-RAG verdict at the top of the leaderboard.
+
+It compares the best variant of the SFT family (sft, uft, uft+sft) with the best variant of the
+RAG family, names both, and corrects for the choice: when either family has several variants,
+the p-value is Holm-corrected over every SFT-family x RAG-family pair, since picking the best
+pair after seeing the scores is a post-hoc choice. An SFT+RAG hybrid gets its own line.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from harness.judge.judge import WEAK_JUDGES
-from harness.run_records import Comparison
 from harness.report.judge_sections import primary_judge
-from harness.report.judged import paired_scores, pair_tests
+from harness.report.judged import paired_scores
+from harness.run_records import Comparison
 
 ALPHA = 0.05
 
@@ -24,7 +32,8 @@ def automatic_pair(comparison: Comparison, a: str, b: str):
     return xa, xb
 
 
-def describe(a: str, b: str, xa: list[float], xb: list[float], p_value: float | None, unit: str, source: str) -> str:
+def describe(a: str, b: str, xa: list[float], xb: list[float], p_value: float | None, unit: str, source: str,
+             what: str = "on cultural nuance") -> str:
     from harness.stats import minimum_detectable_difference, paired_bootstrap
 
     n = len(xa)
@@ -42,42 +51,113 @@ def describe(a: str, b: str, xa: list[float], xb: list[float], p_value: float | 
     if p_value is not None and p_value < ALPHA:
         leader, gap = (label_a, diff) if diff > 0 else (label_b, -diff)
         low, high = (lo, hi) if diff > 0 else (-hi, -lo)
-        return (f"**{label_a} vs {label_b} on cultural nuance: {leader} ahead by {gap:.2f} {unit} "
+        return (f"**{label_a} vs {label_b} {what}: {leader} ahead by {gap:.2f} {unit} "
                 f"(95% CI {low:.2f} to {high:.2f}, {p_text}, n = {n}, {source}).**")
-    return (f"**{label_a} vs {label_b} on cultural nuance: no significant difference at n = {n}** "
+    return (f"**{label_a} vs {label_b} {what}: no significant difference at n = {n}** "
             f"({label_a} - {label_b} = {diff:+.2f} {unit}, 95% CI {lo:+.2f} to {hi:+.2f}, {p_text}, {source}); "
             f"differences under {mde:.2f} {unit} cannot be detected with this many items.")
 
 
-def verdict_lines(comparison: Comparison) -> str:
-    systems = set(comparison.systems)
-    contenders = [s for s in ("sft", "sft+rag", "uft") if s in systems]
-    if "rag" not in systems or not contenders:
-        return ("**Verdict:** the SFT-vs-RAG verdict needs `rag` and `sft` (or `sft+rag`) in the comparison; "
-                f"this one has {', '.join(comparison.systems)}.")
+@dataclass
+class Matchup:
+    """The best variant of one family against the best of another, with the correction applied."""
+
+    a: str
+    b: str
+    xa: list[float]
+    xb: list[float]
+    p_value: float | None  # Holm-corrected over every pair considered when there was a choice
+    n_pairs: int
+    candidates: tuple[list[str], list[str]]
+
+
+def own_scores(comparison: Comparison, judge: str | None, system: str) -> list[float]:
+    """A system's per-item scores (judge overall, else key-point coverage): what 'best variant' means."""
+    from harness.report.judged import ok_judgments, overall
+    from harness.scoring.keypoints import SCORER
+
+    if judge:
+        return [overall(j) for j in ok_judgments(comparison, judge, system).values()]
+    found = [comparison.score(SCORER, system, item.id) for item in comparison.items]
+    return [s["value"] for s in found if s and s["status"] == "ok"]
+
+
+def scores_for(comparison: Comparison, judge: str | None):
+    """(pairs function, unit): the judge's overall scores, else key-point coverage."""
+    if judge:
+        return (lambda a, b: paired_scores(comparison, judge, a, b)), "points"
+    return (lambda a, b: automatic_pair(comparison, a, b)), "coverage"
+
+
+def best_matchup(comparison: Comparison, side_a: list[str], side_b: list[str], judge: str | None) -> Matchup | None:
+    from harness.stats import holm_correction, wilcoxon_signed_rank
+
+    pairs_of, _ = scores_for(comparison, judge)
+    rows = []
+    for a in side_a:
+        for b in side_b:
+            xa, xb = pairs_of(a, b)
+            p = wilcoxon_signed_rank(xa, xb)["p_value"] if len(xa) >= 2 else None
+            rows.append((a, b, xa, xb, p))
+    if not rows:
+        return None
+    testable = [r for r in rows if r[4] is not None]
+    adjusted = dict(zip([(r[0], r[1]) for r in testable], holm_correction([r[4] for r in testable]))) if testable else {}
+
+    def mean(system: str) -> float:
+        values = own_scores(comparison, judge, system)
+        return float(np.mean(values)) if values else float("-inf")
+
+    best_a = max(side_a, key=mean)
+    best_b = max(side_b, key=mean)
+    a, b, xa, xb, _ = next(r for r in rows if r[0] == best_a and r[1] == best_b)
+    return Matchup(a, b, xa, xb, adjusted.get((a, b)), len(rows), (side_a, side_b))
+
+
+def choice_note(m: Matchup) -> str:
+    if m.n_pairs == 1:
+        return ""
+    return (f"best of {len(m.candidates[0])} x {len(m.candidates[1])} variants "
+            f"({', '.join(m.candidates[0])} vs {', '.join(m.candidates[1])}), chosen after seeing the scores, "
+            f"so p is Holm-corrected over all {m.n_pairs} pairs")
+
+
+def family_members(comparison: Comparison, family: str) -> list[str]:
+    return [s for s in comparison.systems if comparison.family(s) == family]
+
+
+def verdict_lines(comparison: Comparison, extra_lines: list[str] | None = None) -> str:
+    rag = family_members(comparison, "rag")
+    sft = family_members(comparison, "sft")
+    hybrid = family_members(comparison, "hybrid")
+    if not rag or not (sft or hybrid):
+        return ("**Verdict:** the SFT-vs-RAG verdict needs a RAG-family system (e.g. `rag`) and an SFT-family one "
+                f"(e.g. `sft`, or `sft+rag`) in the comparison; this one has {', '.join(comparison.systems)}.")
     judge = primary_judge(comparison)
-    tests = {(t.a, t.b): t for t in pair_tests(comparison, judge)} if judge else {}  # once, for every contender
     lines = []
-    for contender in contenders:
-        if judge:
-            xa, xb = paired_scores(comparison, judge, contender, "rag")
-            test = tests.get((contender, "rag")) or tests.get(("rag", contender))
-            p = test.p_holm if test else None
-            source = f"judge: {judge}, Wilcoxon with Holm correction" + (
-                "; a weak judge, see below" if judge in WEAK_JUDGES else "")
-            lines.append(describe(contender, "rag", xa, xb, p, "points", source))
-            if judge in WEAK_JUDGES:  # its scores barely move; show the other signal next to it
-                lines.append(automatic_line(comparison, contender,
-                                            "automatic key-point coverage, not a judge: a second signal next to the weak judge"))
-        else:
-            lines.append(automatic_line(comparison, contender,
-                                        "automatic key-point coverage, no judge: add --judge for a graded verdict"))
+    for side, label in ((sft, "SFT family"), (hybrid, "SFT+RAG")):
+        if not side:
+            continue
+        lines.extend(matchup_lines(comparison, side, rag, judge))
+    lines.extend(line for line in (extra_lines or []) if line)
     return "\n\n".join(lines)
 
 
-def automatic_line(comparison: Comparison, contender: str, source: str) -> str:
-    from harness.stats import wilcoxon_signed_rank
-
-    xa, xb = automatic_pair(comparison, contender, "rag")
-    p = wilcoxon_signed_rank(xa, xb)["p_value"] if len(xa) >= 2 else None
-    return describe(contender, "rag", xa, xb, p, "coverage", source)
+def matchup_lines(comparison: Comparison, side: list[str], rag: list[str], judge: str | None) -> list[str]:
+    lines = []
+    if judge:
+        m = best_matchup(comparison, side, rag, judge)
+        source = f"judge: {judge}, Wilcoxon" + (" with Holm correction" if m.n_pairs > 1 else "")
+        note = choice_note(m)
+        source += (f"; {note}" if note else "") + ("; a weak judge, see below" if judge in WEAK_JUDGES else "")
+        lines.append(describe(m.a, m.b, m.xa, m.xb, m.p_value, "points", source))
+        if judge not in WEAK_JUDGES:
+            return lines
+        label = "automatic key-point coverage, not a judge: a second signal next to the weak judge"
+    else:
+        label = "automatic key-point coverage, no judge: add --judge for a graded verdict"
+    m = best_matchup(comparison, side, rag, None)
+    note = choice_note(m)
+    lines.append(describe(m.a, m.b, m.xa, m.xb, m.p_value, "coverage",
+                          f"{label}, Wilcoxon" + (f" with Holm correction; {note}" if note else "")))
+    return lines

@@ -18,12 +18,14 @@ from tests.conftest import write_jsonl
 RUBRIC = load_rubric("cultural_nuance")
 
 
-class FakeRag(BaseSystem):  # only names matter here: the verdict compares 'sft' with 'rag'
+class FakeRag(BaseSystem):  # only families matter here: the verdict compares the SFT and RAG families
     name = "rag"
+    family = "rag"
 
 
 class FakeSft(BaseSystem):
     name = "sft"
+    family = "sft"
     question_template = "Answer briefly: {question}"
 
 
@@ -31,26 +33,29 @@ class FakeSft(BaseSystem):
 def fake_contenders(monkeypatch):
     from harness import registry
 
-    monkeypatch.setitem(registry._registered, "rag", FakeRag)
-    monkeypatch.setitem(registry._registered, "sft", FakeSft)
+    monkeypatch.setitem(registry.SYSTEMS._loaded, "rag", FakeRag)
+    monkeypatch.setitem(registry.SYSTEMS._loaded, "sft", FakeSft)
 
 
-def judged_results(tmp_path, tiny_model, n_items, sft_score, rag_score, judge="strong"):
+def judged_results(tmp_path, tiny_model, n_items, sft_score, rag_score, judge="strong", systems=None):
+    """``systems``: variant name -> kind; every variant of a kind gets that kind's scores."""
+    systems = systems or {"rag": "rag", "sft": "sft"}
     items = [{"id": f"i{k}", "question": f"Question number {k} about Indian customs?", "category": "c",
               "key_points": [f"point {k}"]} for k in range(n_items)]
     bench = write_jsonl(tmp_path / "b.jsonl", items)
-    result = run(RunConfig(systems=["rag", "sft"], benchmark=str(bench), model=str(tiny_model), out=str(tmp_path),
-                           max_new_tokens=12))
+    result = run(RunConfig(systems={name: {"kind": kind} for name, kind in systems.items()}, benchmark=str(bench),
+                           model=str(tiny_model), out=str(tmp_path), max_new_tokens=12))
     generations = result.run_dir / "generations.jsonl"
     answers = [json.loads(line) for line in generations.read_text().splitlines()]
     for answer in answers:  # the tiny random model answers alike; the verdict needs distinct answers
         answer["text"] = f"{answer['system']} says {answer['item_id']}"
+        answer["answer_hash"] = hash_text(answer["text"])
     generations.write_text("".join(json.dumps(a) + "\n" for a in answers))
     score_run(result.run_dir)  # key-point coverage of the rewritten answers
     store = JsonlStore(result.run_dir / "judgments.jsonl")
     for answer in answers:
         k = int(answer["item_id"][1:])
-        value = sft_score(k) if answer["system"] == "sft" else rag_score(k)
+        value = sft_score(k) if systems[answer["system"]] == "sft" else rag_score(k)
         store.append(Judgment(key=f"{answer['system']}-{k}", run_id=result.run_id, item_id=answer["item_id"],
                               system=answer["system"], judge=judge, judge_fingerprint="x", rubric=RUBRIC.name,
                               rubric_version=RUBRIC.version, answer_hash=hash_text(answer["text"]), answer_chars=9,
@@ -80,3 +85,19 @@ def test_weak_judge_verdict_is_followed_by_the_automatic_coverage_line(tmp_path,
 def test_strong_judge_verdict_stands_alone(tmp_path, tiny_model):
     line = verdict_lines(judged_results(tmp_path, tiny_model, 12, lambda k: 3, lambda k: 3))
     assert "\n\n" not in line and "key-point coverage" not in line
+
+
+def test_best_variants_are_named_and_the_choice_is_holm_corrected(tmp_path, tiny_model):
+    systems = {"rag-k4": "rag", "rag-k8": "rag", "sft-r16": "sft", "sft-r64": "sft"}
+    comparison = judged_results(tmp_path, tiny_model, 30, lambda k: 3 + (k % 3 == 0), lambda k: 2 + (k % 2),
+                                systems=systems)
+    line = verdict_lines(comparison)
+    assert line.startswith("**SFT-R16 vs RAG-K4 on cultural nuance: SFT-R16 ahead by")  # ties: the first listed
+    assert "best of 2 x 2 variants" in line and "Holm-corrected over all 4 pairs" in line
+
+
+def test_families_come_from_the_manifest_not_the_names(tmp_path, tiny_model):
+    comparison = judged_results(tmp_path, tiny_model, 12, lambda k: 3, lambda k: 3,
+                                systems={"retrieval": "rag", "tuned": "sft"})
+    assert comparison.families() == {"retrieval": "rag", "tuned": "sft"}
+    assert "TUNED vs RETRIEVAL" in verdict_lines(comparison)
