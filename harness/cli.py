@@ -88,10 +88,38 @@ def cmd_judge(args) -> int:
     from harness.config import RunConfig
     from harness.report.leaderboard import write_leaderboard
 
+    if args.action == "check":
+        return cmd_judge_check(args)
+    if args.benchmark or args.split or args.limit is not None:
+        raise UserError("--benchmark, --split and --limit belong to 'judge check'",
+                        hint="python -m harness judge check --judge SPEC --benchmark B --limit N")
+
     judges = build_judges([j for j in args.judge.split(",") if j.strip()], args.rubric, RunConfig())
     judge_newest(args.out, judges, not args.no_pairwise, args.run)
     path, _ = write_leaderboard(args.out, args.run)
     print(f"wrote {path}")
+    return 0
+
+
+def cmd_judge_check(args) -> int:
+    """``judge check``: meta-evaluate judges (and the key-point scorer) on controlled answers."""
+    from harness.config import RunConfig
+    from harness.judge.check import check_judges
+    from harness.judge.check_report import print_table, write_markdown
+    from harness.rubric import load_rubric
+
+    if args.run:
+        raise UserError("'judge check' builds its own answers from the benchmark; it takes no --run")
+    if args.limit is not None and args.limit < 2:
+        raise UserError("--limit must be at least 2 for a judge check")
+    options = RunConfig()
+    checks = check_judges(args.judge.split(","), load_rubric(args.rubric),
+                          benchmark=args.benchmark or "indian_cultural_nuance", split=args.split, limit=args.limit,
+                          out=args.out, seed=args.seed, pairwise=not args.no_pairwise,
+                          options={"api_key_env": options.api_key_env, "concurrency": options.concurrency,
+                                   "batch_size": options.batch_size})
+    print_table(checks)
+    print(f"wrote {write_markdown(args.out, checks)}")
     return 0
 
 
@@ -196,12 +224,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("leaderboard", help="rebuild leaderboard.md from the run records")
     p.add_argument("--out", default="results")
     p.add_argument("--run", help="a single run id (default: newest run, plus older runs of the same benchmark)")
-    p = sub.add_parser("judge", help="grade the answers of the newest run (or --run) with LLM judges")
+    p = sub.add_parser("judge", help="grade the answers of the newest run (or --run) with LLM judges; "
+                                     "'judge check' tests a judge on controlled answers")
+    p.add_argument("action", nargs="?", choices=["check"],
+                   help="check: meta-evaluate the judge (and key-point coverage) on controlled answers")
     p.add_argument("--judge", required=True, help="comma-separated: embedded, hf:MODEL, openai:MODEL@URL")
     p.add_argument("--rubric", default="cultural_nuance")
     p.add_argument("--run", help="run id (default: the newest run, with older runs of the same benchmark)")
     p.add_argument("--out", default="results")
     p.add_argument("--no-pairwise", action="store_true")
+    p.add_argument("--benchmark", help="check: benchmark name or path (default: indian_cultural_nuance)")
+    p.add_argument("--split", help="check: split (default: dev when the benchmark has one)")
+    p.add_argument("--limit", type=int, help="check: at most N items, round-robin over categories")
+    p.add_argument("--seed", type=int, default=0, help="check: seed of the controlled answers")
     p = sub.add_parser("human", help="export blinded rating sheets, or import filled ones")
     p.add_argument("action", choices=["export", "import"])
     p.add_argument("files", nargs="*", help="filled annotator_K.csv sheets (import)")

@@ -250,3 +250,55 @@ class JudgeCheck(Record):
     passed: bool
     failures: list[str] = Field(default_factory=list)
     created_at: str = Field(default_factory=utc_now)
+
+
+class ContrastResult(BaseModel):
+    """How a judge ordered one controlled contrast (``better`` should beat ``worse``) over the items."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    better: str
+    worse: str
+    n_items: int
+    single_correct: float | None = None  # share of items where the better answer scored higher
+    single_worse_wins: float | None = None  # share where the worse answer scored higher
+    separation: float | None = None  # mean score(better) - score(worse), in the judge's own scale
+    separation_ci: list[float] | None = None  # 95% bootstrap interval over items
+    pairwise_correct: float | None = None  # share of items where the better answer won in both orders
+    pairwise_worse_wins: float | None = None  # share where the worse answer won in both orders
+    position_consistency: float | None = None  # share of items whose two orders agree
+    threshold: float | None = None
+    passed: bool | None = None
+
+
+class JudgeCheck(Record):
+    """A judge's meta-evaluation on controlled answers (``python -m harness judge check``).
+
+    Keyed by the judge's fingerprint, the rubric's name and version and the benchmark items'
+    content hash (with the controls' version, seed and thresholds), so a rerun reads it back.
+    """
+
+    key: str
+    judge: str
+    judge_fingerprint: str
+    rubric: str
+    rubric_version: str
+    benchmark: str
+    benchmark_version: str
+    split: str | None = None
+    content_hash: str
+    controls_version: str
+    seed: int
+    n_items: int
+    scale: str  # what a single score is: "rubric mean 1-5" or "coverage minus pitfalls 0-1"
+    contrasts: list[ContrastResult]
+    order_correct: float | None  # pooled share of contrasts ordered correctly (pairwise when played)
+    order_correct_single: float | None = None
+    order_correct_pairwise: float | None = None
+    position_consistency: float | None = None
+    length_preference: float | None = None  # how often the padded weaker answer beats the reference
+    unparsed_rate: float
+    thresholds: dict[str, Any]
+    passed: bool
+    failures: list[str] = Field(default_factory=list)
+    created_at: str = Field(default_factory=utc_now)

@@ -22,6 +22,17 @@ class Criterion(BaseModel):
     flag_question: str | None = None
 
 
+class JudgeCheckThresholds(BaseModel):
+    """Pass marks for ``python -m harness judge check`` (controlled answers whose order is known)."""
+
+    model_config = ConfigDict(extra="forbid")
+    min_correct_order: float = Field(0.8, ge=0, le=1)  # every contrast, by single grades and by pairwise games
+    min_correct_order_by_contrast: dict[str, float] = Field(default_factory=dict)  # stricter bars, e.g. falsified
+    min_position_consistency: float = Field(0.8, ge=0, le=1)
+    max_length_preference: float = Field(0.2, ge=0, le=1)  # padded weaker answer beating the reference
+    max_unparsed_rate: float = Field(0.05, ge=0, le=1)
+
+
 class Rubric(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -32,6 +43,7 @@ class Rubric(BaseModel):
     single_prompt: str
     pairwise_prompt: str
     verdict_format: str
+    judge_check: JudgeCheckThresholds = Field(default_factory=JudgeCheckThresholds)
 
     @model_validator(mode="after")
     def anchors_cover_the_scale(self):
