@@ -7,16 +7,14 @@ generation parameters). A bare JSONL or CSV needs only ``id`` and ``question`` c
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from harness.errors import UserError, did_you_mean
+from harness.errors import UserError, did_you_mean, field_error
 from harness.hashing import hash_value
 from harness.records import Item
 
@@ -34,6 +32,7 @@ class BenchmarkSpec(BaseModel):
     prompt_template: str = "{question}"
     generation: dict[str, Any] = Field(default_factory=dict)
     rubric: str | None = None
+    role: Literal["main", "control"] = "main"  # a control benchmark is run beside a main one (--control)
     categories: list[str] = Field(default_factory=list)
     regions: list[str] = Field(default_factory=list)
     types: list[str] = Field(default_factory=list)
@@ -86,35 +85,46 @@ def resolve(name_or_path: str) -> tuple[BenchmarkSpec, Path]:
     if path.is_file():
         if path.suffix.lower() not in (".jsonl", ".csv"):
             raise UserError(f"{path}: a benchmark file must be .jsonl or .csv")
-        return BenchmarkSpec(name=path.stem, version="file:" + hash_value(path.read_bytes().hex(), 8)), path
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise UserError(f"cannot read benchmark file: {exc.strerror or exc}", where=str(path)) from None
+        return BenchmarkSpec(name=path.stem, version="file:" + hash_value(content.hex(), 8)), path
     raise UserError(f"no benchmark named or found at '{name_or_path}'",
                     hint=did_you_mean(name_or_path, known_benchmarks()))
 
 
 def load_spec(spec_file: Path) -> BenchmarkSpec:
+    from harness.files import key_line, load_yaml_mapping
+    from harness.generation import GenerationParams
+
+    data = load_yaml_mapping(spec_file, "benchmark spec")
     try:
-        data = yaml.safe_load(spec_file.read_text()) or {}
-        return BenchmarkSpec(**data)
-    except yaml.YAMLError as exc:
-        raise UserError(f"{spec_file}: invalid YAML: {exc}") from None
+        spec = BenchmarkSpec(**data)
+        GenerationParams(**spec.generation)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        raise UserError(f"{spec_file}: field '{'.'.join(map(str, error['loc']))}': {error['msg']}") from None
+        key = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
+        field = key if key in BenchmarkSpec.model_fields else "generation"
+        raise field_error(exc, where=key_line(spec_file, field),
+                          prefix="" if key in BenchmarkSpec.model_fields else "generation ") from None
+    try:
+        spec.prompt_template.format(question="?")
+    except (KeyError, IndexError, ValueError) as exc:
+        raise UserError(f"field 'prompt_template': must hold {{question}} and no other {{...}} ({exc!r})",
+                        where=key_line(spec_file, "prompt_template"),
+                        hint="write a literal brace as {{ or }}") from None
+    return spec
 
 
 def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, raw row) for every row of a JSONL or CSV file."""
+    from harness.files import iter_jsonl, read_csv
+
     if not path.is_file():
         raise UserError(f"benchmark items file {path} does not exist")
-    rows: list[tuple[int, dict[str, Any]]] = []
     if path.suffix.lower() == ".csv":
-        with open(path, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            for row in reader:
-                rows.append((reader.line_num, {k: v for k, v in row.items() if k is not None and v not in ("", None)}))
-        return rows
-    from harness.files import iter_jsonl
-
+        _, rows = read_csv(path, "benchmark items file")
+        return [(number, {k: v for k, v in row.items() if k and v not in ("", None)}) for number, row in rows]
     return [(number, row) for number, _, row in iter_jsonl(path, "benchmark items file")]
 
 
@@ -124,19 +134,24 @@ def to_item(row: dict[str, Any], column_map: dict[str, str], where: str) -> Item
         if theirs not in row:
             raise UserError(f"column '{theirs}' (mapped to '{ours}') is missing", where=where)
         data[ours] = data.pop(theirs)
-    if "id" in data and not isinstance(data["id"], str):
-        data["id"] = str(data["id"])
+    if isinstance(data.get("id"), int) and not isinstance(data["id"], bool):
+        data["id"] = str(data["id"])  # a numeric id; null, floats and lists stay errors
     for name in LIST_FIELDS:
         value = data.get(name)
         if isinstance(value, str):  # CSV: a JSON array or 'a | b | c'
             text = value.strip()
-            data[name] = json.loads(text) if text.startswith("[") else [p.strip() for p in text.split("|") if p.strip()]
+            if text.startswith("["):
+                try:
+                    data[name] = json.loads(text)
+                except ValueError as exc:
+                    raise UserError(f"field '{name}': not a JSON list ({exc})", where=where,
+                                    hint="write a list as [\"a\", \"b\"] or as a | b") from None
+            else:
+                data[name] = [p.strip() for p in text.split("|") if p.strip()]
     try:
         return Item(**data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field_name = ".".join(map(str, error["loc"])) or "row"
-        raise UserError(f"field '{field_name}': {error['msg']}", where=where) from None
+        raise field_error(exc, where=where) from None
 
 
 def load_benchmark(name_or_path: str, *, split: str | None = None, limit: int | None = None,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from harness.errors import UserError
@@ -61,10 +59,9 @@ def ensure_checkpoint() -> Path:
         return target
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from harness.files import replace_dir
+    from harness.files import staging_dir
     from harness.progress import status
 
-    target.parent.mkdir(parents=True, exist_ok=True)
     with status("converting the embedded GGUF model to a safetensors checkpoint (once, ~30 s)"):
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -73,11 +70,7 @@ def ensure_checkpoint() -> Path:
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    staging = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
-    try:
+    with staging_dir(target, prefix=".convert-") as staging:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
-        replace_dir(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target

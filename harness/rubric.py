@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from harness.errors import UserError, did_you_mean
+from harness.errors import UserError, did_you_mean, field_error
 
 RUBRICS_DIR = Path(__file__).resolve().parent.parent / "rubrics"
 
@@ -81,10 +80,11 @@ def load_rubric(name_or_path: str) -> Rubric:
         path = RUBRICS_DIR / f"{name_or_path}.yaml"
     if not path.is_file():
         raise UserError(f"no rubric '{name_or_path}'", hint=did_you_mean(name_or_path, known_rubrics()))
+    from harness.files import key_line, load_yaml_mapping
+
+    data = load_yaml_mapping(path, "rubric")
     try:
-        return Rubric(**yaml.safe_load(path.read_text()))
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: invalid YAML: {exc}") from None
-    except (ValidationError, TypeError) as exc:
-        detail = exc.errors()[0] if isinstance(exc, ValidationError) else {"loc": (), "msg": str(exc)}
-        raise UserError(f"{path}: field '{'.'.join(map(str, detail['loc']))}': {detail['msg']}") from None
+        return Rubric(**data)
+    except ValidationError as exc:
+        loc = exc.errors()[0]["loc"]
+        raise field_error(exc, where=key_line(path, str(loc[0])) if loc else str(path)) from None

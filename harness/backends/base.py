@@ -20,8 +20,11 @@ class Backend(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
     def generate(
-        self, prompts: list[Prompt], params: GenerationParams, on_done: Callable[[int], None] | None = None
+        self, prompts: list[Prompt], params: GenerationParams, on_done: Callable[[int], None] | None = None,
+        on_result: Callable[[int, Completion], None] | None = None,
     ) -> list[Completion]:
-        """Complete every prompt, in order. Failures of single prompts come back as ``error``."""
+        """Complete every prompt, in order. Failures of single prompts come back as ``error``.
+        ``on_done(n)`` counts progress; ``on_result(index, completion)`` hands over each result as soon
+        as it exists, so the runner writes it before the rest are done."""
 
     def close(self) -> None: ...

@@ -36,6 +36,35 @@ def pick_dtype(device: str, requested: str = "auto"):
     return torch.float32
 
 
+def available_cores() -> int:
+    """CPU cores this process may really use: its affinity mask, capped by a cgroup CPU quota."""
+    import math
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+@lru_cache(maxsize=1)
+def set_torch_threads() -> int:
+    """Once per process: torch's intra-op threads = the cores available (torch counts the machine's),
+    unless OMP_NUM_THREADS says otherwise. Oversubscribed threads slow two processes >10x."""
+    import os
+
+    import torch
+
+    threads = int(os.environ.get("OMP_NUM_THREADS") or 0) or available_cores()
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+    return threads
+
+
 def resolve_model_path(model: str) -> str:
     """The embedded default becomes its cached safetensors checkpoint; anything else is passed on."""
     return str(embedded.ensure_checkpoint()) if embedded.is_embedded(model) else model
@@ -113,6 +142,8 @@ class TransformersBackend:
 
         from harness.progress import status
 
+        if not self.device.startswith("cuda"):
+            set_torch_threads()
         try:
             with status(f"loading model {self.model} on {self.device}"):
                 model = AutoModelForCausalLM.from_pretrained(self._path, dtype=pick_dtype(self.device, self.dtype_request))
@@ -148,7 +179,9 @@ class TransformersBackend:
 
     # ----- generation -----------------------------------------------------------------------
     def generate(self, prompts: list[Prompt], params: GenerationParams,
-                 on_done: Callable[[int], None] | None = None) -> list[Completion]:
+                 on_done: Callable[[int], None] | None = None,
+                 on_result: Callable[[int, Completion], None] | None = None) -> list[Completion]:
+        """Complete every prompt in order; ``on_result(index, completion)`` runs after each batch."""
         texts = [self.render(p.messages) for p in prompts]
         lengths = [len(ids) for ids in self.tokenizer(texts, add_special_tokens=False)["input_ids"]]
         results: list[Completion | None] = [None] * len(prompts)
@@ -163,6 +196,8 @@ class TransformersBackend:
                 outputs = self._generate_batch([texts[i] for i in indices], adapter, params)
                 for i, completion in zip(indices, outputs):
                     results[i] = completion
+                    if on_result:
+                        on_result(i, completion)
                 if on_done:
                     on_done(len(indices))
         return results  # type: ignore[return-value]

@@ -1,6 +1,7 @@
 """Any OpenAI-compatible chat endpoint: vLLM, llama.cpp server, Ollama, hosted APIs.
 
-Requests run concurrently (bounded), each with a timeout and retries with exponential backoff.
+Requests run concurrently (bounded), each with a timeout and retries with exponential backoff;
+every malformed response is retried too, and what still fails is an error completion.
 The API key is read from an environment variable and never written to any record.
 """
 
@@ -15,7 +16,15 @@ from typing import Any, Callable
 from harness.errors import UserError
 from harness.generation import Completion, GenerationParams, Prompt
 
-RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+RETRYABLE_STATUS = {408, 409, 425, 429}  # plus every 5xx
+
+
+class MalformedResponse(Exception):
+    """A 200 whose body is not a chat completion: retried like a server error."""
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class OpenAIBackend:
@@ -64,34 +73,44 @@ class OpenAIBackend:
                             hint=f"set the key in the environment variable {self.api_key_env}")
         if response.status_code >= 400:
             raise UserError(f"endpoint {self.endpoint}/models answered HTTP {response.status_code}")
+        try:
+            models = [m.get("id", "") for m in response.json().get("data", [])]
+        except (ValueError, AttributeError, TypeError):
+            raise UserError(f"endpoint {self.endpoint}/models did not answer with an OpenAI model list",
+                            hint="check that --endpoint is the server's /v1 base URL") from None
         self._checked = True
-        return [m.get("id", "") for m in response.json().get("data", [])]
+        return models
 
     def count_tokens(self, text: str) -> int:
         # The server's tokenizer is not reachable in general; ~0.75 words per token for English.
         return max(1, round(len(text.split()) / 0.75))
 
     def generate(self, prompts: list[Prompt], params: GenerationParams,
-                 on_done: Callable[[int], None] | None = None) -> list[Completion]:
+                 on_done: Callable[[int], None] | None = None,
+                 on_result: Callable[[int, Completion], None] | None = None) -> list[Completion]:
+        """Complete every prompt; ``on_result(index, completion)`` runs as each one finishes, so the
+        caller can write it at once."""
         if not self._checked:
             self.check()
-        return asyncio.run(self._generate_all(prompts, params, on_done))
+        return asyncio.run(self._generate_all(prompts, params, on_done, on_result))
 
-    async def _generate_all(self, prompts, params, on_done) -> list[Completion]:
+    async def _generate_all(self, prompts, params, on_done, on_result) -> list[Completion]:
         import httpx
 
         semaphore = asyncio.Semaphore(self.concurrency)
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         async with httpx.AsyncClient(timeout=self.timeout_s, limits=limits, headers=self._headers()) as client:
 
-            async def one(prompt: Prompt) -> Completion:
+            async def one(index: int, prompt: Prompt) -> Completion:
                 async with semaphore:
                     completion = await self._request(client, prompt, params)
+                if on_result:
+                    on_result(index, completion)
                 if on_done:
                     on_done(1)
                 return completion
 
-            return list(await asyncio.gather(*(one(p) for p in prompts)))
+            return list(await asyncio.gather(*(one(i, p) for i, p in enumerate(prompts))))
 
     def payload(self, prompt: Prompt, params: GenerationParams) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -107,6 +126,9 @@ class OpenAIBackend:
         return body
 
     async def _request(self, client, prompt: Prompt, params: GenerationParams) -> Completion:
+        """Retry with backoff on anything but a definite refusal (a 4xx other than 408/409/429):
+        errors, stalls, dropped connections, truncated or malformed bodies. The last failure is
+        returned as an error completion, never as answer text."""
         import httpx
 
         body = self.payload(prompt, params)
@@ -116,35 +138,44 @@ class OpenAIBackend:
                 await asyncio.sleep(min(30.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random()))
             started = time.perf_counter()
             try:
-                response = await client.post(f"{self.endpoint}/chat/completions", json=body)
-            except httpx.HTTPError as exc:
-                last_error = f"{type(exc).__name__}: {exc}"
+                # the client's timeout bounds each read; this bounds the whole request (a slow trickle)
+                response = await asyncio.wait_for(client.post(f"{self.endpoint}/chat/completions", json=body),
+                                                  self.timeout_s)
+            except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+                last_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if isinstance(exc, asyncio.TimeoutError):
+                    last_error = f"no complete response within {self.timeout_s} s"
                 continue
-            if response.status_code in RETRYABLE_STATUS:
+            if response.status_code in RETRYABLE_STATUS or response.status_code >= 500:
                 last_error = f"HTTP {response.status_code}: {response.text[:200]}"
                 continue
             if response.status_code >= 400:
                 return Completion(text="", error=f"HTTP {response.status_code}: {response.text[:300]}")
-            return self._parse(response.json(), time.perf_counter() - started)
+            try:
+                return self._parse(response.json(), time.perf_counter() - started)
+            except (ValueError, MalformedResponse) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                last_error = f"malformed response: {exc}"[:300]
         return Completion(text="", error=f"failed after {self.retries + 1} attempts: {last_error}")
 
     @staticmethod
-    def _parse(data: dict[str, Any], elapsed: float) -> Completion:
+    def _parse(data: Any, elapsed: float) -> Completion:
         try:
             choice = data["choices"][0]
-            text = choice["message"].get("content") or ""
+            text = choice["message"]["content"]
         except (KeyError, IndexError, TypeError):
-            return Completion(text="", error=f"malformed response: {str(data)[:300]}")
-        usage = data.get("usage") or {}
-        logprobs = (choice.get("logprobs") or {}).get("content")
+            raise MalformedResponse(f"no choices[0].message.content in {str(data)[:200]}") from None
+        if not isinstance(text, str):
+            raise MalformedResponse(f"choices[0].message.content is {type(text).__name__}, not text")
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        logprobs = choice.get("logprobs")
         return Completion(
             text=text.strip(),
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
+            prompt_tokens=_int_or_none(usage.get("prompt_tokens")),
+            completion_tokens=_int_or_none(usage.get("completion_tokens")),
             latency_s=round(elapsed, 4),
-            model=data.get("model"),
-            finish_reason=choice.get("finish_reason"),
-            logprobs=logprobs,
+            model=data.get("model") if isinstance(data.get("model"), str) else None,
+            finish_reason=choice.get("finish_reason") if isinstance(choice.get("finish_reason"), str) else None,
+            logprobs=logprobs.get("content") if isinstance(logprobs, dict) else None,
         )
 
     def close(self) -> None:

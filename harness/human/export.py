@@ -11,20 +11,33 @@ import csv
 import random
 from pathlib import Path
 
+from harness.files import staging_dir
 from harness.hashing import hash_value
 from harness.run_records import Comparison
 from harness.rubric import Rubric
 from harness.store import write_json_atomic
 
 BASE_COLUMNS = ["row_id", "question", "reference_answer", "key_points", "pitfalls", "answer"]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def criterion_header(criterion) -> str:
-    return f"{criterion.id} (1={criterion.anchors[min(criterion.anchors)]} 5={criterion.anchors[max(criterion.anchors)]})"
+def safe_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading quote (OWASP)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def scale(rubric: Rubric) -> tuple[int, int]:
+    return rubric.scale["min"], rubric.scale["max"]
+
+
+def criterion_header(criterion, rubric: Rubric) -> str:
+    low, high = scale(rubric)
+    return f"{criterion.id} ({low}={criterion.anchors[low]} {high}={criterion.anchors[high]})"
 
 
 def sheet_columns(rubric: Rubric) -> list[str]:
-    return (BASE_COLUMNS + [criterion_header(c) for c in rubric.criteria]
+    return (BASE_COLUMNS + [criterion_header(c, rubric) for c in rubric.criteria]
             + [f"flag {f} (yes/no)" for f in rubric.flags] + ["comment"])
 
 
@@ -55,32 +68,41 @@ def export_sheets(comparison: Comparison, rubric: Rubric, out_dir: Path, *, anno
             sheets[cursor % annotators + 1].append(row)
             cursor += 1
     folder = Path(out_dir) / "human" / export_id
-    folder.mkdir(parents=True, exist_ok=True)
+    with staging_dir(folder) as staging:  # the sheets and their key appear together or not at all
+        write_files(staging, rubric, sheets, rows, {
+            "export_id": export_id, "rubric": rubric.name, "rubric_version": rubric.version,
+            "scale": rubric.scale, "run_ids": {s: comparison.manifest(s)["run_id"] for s in comparison.systems},
+            "shared_items": sorted(shared_items),
+            "sheets": {},  # annotator -> row ids, filled as the sheets are written
+            "rows": {r["row_id"]: {"item_id": r["item"].id, "system": r["system"], "answer_hash": r["answer_hash"]}
+                     for r in rows},
+        }, rng, folder)
+    return folder
+
+
+def write_files(staging: Path, rubric: Rubric, sheets: dict[int, list[dict]], rows: list[dict], key: dict,
+                rng: random.Random, folder: Path) -> None:
     columns = sheet_columns(rubric)
     for k, sheet in sheets.items():
         rng.shuffle(sheet)
-        with open(folder / f"annotator_{k}.csv", "w", newline="", encoding="utf-8") as handle:
+        with open(staging / f"annotator_{k}.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(columns)
             for row in sheet:
                 item = row["item"]
-                writer.writerow([row["row_id"], item.question, item.reference_answer or "", " | ".join(item.key_points),
-                                 " | ".join(item.pitfalls), row["answer"]] + [""] * (len(columns) - len(BASE_COLUMNS)))
-    with open(folder / "anchors.csv", "w", newline="", encoding="utf-8") as handle:
+                cells = [row["row_id"], item.question, item.reference_answer or "", " | ".join(item.key_points),
+                         " | ".join(item.pitfalls), row["answer"]]
+                writer.writerow([safe_cell(c) for c in cells] + [""] * (len(columns) - len(BASE_COLUMNS)))
+        key["sheets"][str(k)] = [r["row_id"] for r in sheet]
+    with open(staging / "anchors.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["criterion", "question", "score", "anchor"])
         for c in rubric.criteria:
             for score, text in sorted(c.anchors.items()):
-                writer.writerow([c.id, c.question, score, text])
-    write_json_atomic(folder / "key.json", {
-        "export_id": export_id, "rubric": rubric.name, "rubric_version": rubric.version,
-        "run_ids": {s: comparison.manifest(s)["run_id"] for s in comparison.systems},
-        "shared_items": sorted(shared_items),
-        "rows": {r["row_id"]: {"item_id": r["item"].id, "system": r["system"], "answer_hash": r["answer_hash"]}
-                 for r in rows},
-    })
-    (folder / "README.txt").write_text(
-        f"Score each answer 1-5 on every criterion (see anchors.csv) and answer each flag with yes or no.\n"
+                writer.writerow([safe_cell(c.id), safe_cell(c.question), score, safe_cell(text)])
+    write_json_atomic(staging / "key.json", key)
+    low, high = scale(rubric)
+    (staging / "README.txt").write_text(
+        f"Score each answer {low}-{high} on every criterion (see anchors.csv) and answer each flag with yes or no.\n"
         f"The system that wrote an answer is hidden on purpose. Do not edit row_id. Send back annotator_K.csv;\n"
         f"keep key.json to yourself. Import with: python -m harness human import {folder}/annotator_*.csv\n")
-    return folder

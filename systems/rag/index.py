@@ -1,9 +1,11 @@
 """Build, cache and safely load FAISS indexes.
 
 An index is cached under a key made of the corpus content hash, the embedder and the chunking
-parameters; change any of them and it is rebuilt. FAISS ``load_local`` unpickles, so we load
-only an index whose manifest carries an HMAC made with this machine's harness key over the
-index files' hashes: a tampered or foreign index is refused with a clear message.
+parameters; change any of them and it is rebuilt. Nothing is unpickled: the vectors are read with
+``faiss.read_index`` and the chunks from ``docstore.json`` (langchain's ``save_local`` pickles
+them). Before reading, the manifest's HMAC over the files' hashes is checked with a per-user key
+kept outside the cache (``$XDG_CONFIG_HOME/sft-vs-rag-harness/``, mode 0600), so a tampered or
+foreign index is refused with a clear message, and nothing found in the cache folder can re-sign one.
 """
 
 from __future__ import annotations
@@ -14,19 +16,17 @@ import hmac
 import json
 import os
 import secrets
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.embedded import cache_root
 from harness.errors import UserError
-from harness.files import replace_dir
+from harness.files import staging_dir
 from harness.hashing import hash_file, hash_value
 
-INDEX_FORMAT = 1
-INDEX_FILES = ("index.faiss", "index.pkl")
+INDEX_FORMAT = 2  # 2: docstore.json instead of langchain's index.pkl
+INDEX_FILES = ("index.faiss", "docstore.json")
 
 
 @dataclass(frozen=True)
@@ -45,15 +45,38 @@ def index_root() -> Path:
     return Path(os.environ.get("HARNESS_INDEX_DIR") or cache_root() / "index")
 
 
+def key_path() -> Path:
+    """The signing key's place: the user's config folder, never next to the indexes it signs."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "sft-vs-rag-harness" / "index-signing.key"
+
+
 def signing_key() -> bytes:
-    """A per-machine secret; created on first use with owner-only permissions."""
-    path = index_root() / ".signing-key"
+    """A per-user secret, created on first use with owner-only permissions; refused when anyone else
+    could have written it (or replaced it: its folder is checked too)."""
+    import stat
+
+    path = key_path()
+    (index_root() / ".signing-key").unlink(missing_ok=True)  # the old place, beside the indexes
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-    return path.read_bytes()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+    for checked in (path, path.parent):
+        info = checked.stat()
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or info.st_uid != os.getuid():
+            raise UserError(f"refusing the index signing key: {checked} is writable by other users or not yours",
+                            hint=f"chmod 600 {path} and chmod 700 {path.parent}, or delete the key "
+                                 "(indexes are then rebuilt)")
+    key = path.read_bytes()
+    if len(key) < 32:
+        raise UserError(f"the index signing key {path} is truncated", hint="delete it; indexes are then rebuilt")
+    return key
 
 
 def sign(manifest: dict) -> str:
@@ -76,18 +99,32 @@ def verify(folder: Path) -> dict:
     """Return the manifest if this harness wrote the index and nobody changed it; else refuse."""
     manifest_path = folder / "manifest.json"
     try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, json.JSONDecodeError):
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise UserError(f"{folder} has no readable manifest.json; refusing to load an index the harness "
-                        "did not write (FAISS indexes are pickles)") from None
+                        "did not write", hint="rebuild it with: python -m harness index build --corpus PATH")
     if not hmac.compare_digest(str(manifest.get("signature", "")), sign(manifest)):
         raise UserError(f"the index in {folder} was not written by this harness (signature mismatch); refusing "
-                        "to unpickle it", hint="rebuild it with: python -m harness index build --corpus PATH")
+                        "to load it", hint="rebuild it with: python -m harness index build --corpus PATH")
     for name in INDEX_FILES:
-        if not (folder / name).is_file() or hash_file(folder / name, 64) != manifest["files"][name]:
+        if not (folder / name).is_file() or hash_file(folder / name, 64) != manifest["files"].get(name):
             raise UserError(f"{folder / name} was modified after the harness wrote it; refusing to load it",
                             hint="rebuild it with: python -m harness index build --corpus PATH")
     return manifest
+
+
+def save(store, folder: Path) -> None:
+    """The FAISS vectors with faiss.write_index, the chunks as JSON: no pickle, unlike save_local."""
+    import faiss
+
+    faiss.write_index(store.index, str(folder / "index.faiss"))
+    ids = [store.index_to_docstore_id[i] for i in range(len(store.index_to_docstore_id))]
+    docs = {doc_id: {"page_content": store.docstore.search(doc_id).page_content,
+                     "metadata": store.docstore.search(doc_id).metadata} for doc_id in ids}
+    (folder / "docstore.json").write_text(json.dumps({"ids": ids, "docs": docs}, ensure_ascii=False),
+                                          encoding="utf-8")
 
 
 def build(settings: IndexSettings, *, force: bool = False, progress=None) -> Path:
@@ -108,10 +145,8 @@ def build(settings: IndexSettings, *, force: bool = False, progress=None) -> Pat
     chunks = split_documents(documents, settings.chunk_size, settings.chunk_overlap)
     store = FAISS.from_documents(chunks, embeddings(settings.embedder),
                                  distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=folder.parent))
-    try:
-        store.save_local(str(staging))
+    with staging_dir(folder, prefix=".build-") as staging:
+        save(store, staging)
         manifest = {
             "format": INDEX_FORMAT, "key": folder.name, "corpus": str(corpus.resolve()), "corpus_hash": digest,
             "embedder": settings.embedder, "chunk_size": settings.chunk_size,
@@ -122,18 +157,22 @@ def build(settings: IndexSettings, *, force: bool = False, progress=None) -> Pat
         }
         manifest["signature"] = sign(manifest)
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2))
-        replace_dir(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 
 def load(folder: Path, embedder: str):
-    """Verify, then load the FAISS store (deserialisation is allowed only after verification)."""
+    """Verify, then load the FAISS store from the vectors and the JSON docstore (nothing is unpickled)."""
+    import faiss
+    from langchain_community.docstore.in_memory import InMemoryDocstore
     from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document
 
     manifest = verify(folder)
-    store = FAISS.load_local(str(folder), embeddings(embedder), allow_dangerous_deserialization=True)
+    data = json.loads((folder / "docstore.json").read_text(encoding="utf-8"))
+    docstore = InMemoryDocstore({doc_id: Document(page_content=d["page_content"], metadata=d["metadata"])
+                                 for doc_id, d in data["docs"].items()})
+    store = FAISS(embeddings(embedder), faiss.read_index(str(folder / "index.faiss")), docstore,
+                  dict(enumerate(data["ids"])))
     return store, manifest
 
 

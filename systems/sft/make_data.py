@@ -16,10 +16,9 @@ import argparse
 import json
 import random
 import re
-import sys
 from pathlib import Path
 
-from harness.errors import UserError
+from harness.errors import UserError, run_main
 from systems.sft.args import HERE, REPO
 
 TEACHER_PROMPT = """You write training data for an assistant that answers questions about Indian cultures.
@@ -155,11 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     args = build_parser().parse_args(argv)
-    try:
-        return {"draft": draft, "accept": accept}[args.command](args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return run_main(lambda: {"draft": draft, "accept": accept}[args.command](args))
 
 
 if __name__ == "__main__":

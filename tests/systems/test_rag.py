@@ -28,6 +28,7 @@ DOCS = {
 @pytest.fixture
 def corpus(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("HARNESS_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # the signing key's folder
     folder = tmp_path / "corpus"
     folder.mkdir()
     for name, text in DOCS.items():
@@ -68,14 +69,14 @@ def test_index_is_reused_then_rebuilt_when_a_file_changes(corpus):
 
 def test_tampered_and_foreign_indexes_are_refused(corpus, tmp_path, monkeypatch):
     folder = build(IndexSettings(corpus=str(corpus)))
-    with open(folder / "index.pkl", "ab") as handle:
+    with open(folder / "docstore.json", "ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(UserError, match="modified after the harness wrote it"):
         verify(folder)
 
-    monkeypatch.setenv("HARNESS_INDEX_DIR", str(tmp_path / "other-machine"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "other-user"))
     foreign = build(IndexSettings(corpus=str(corpus), chunk_size=500))
-    monkeypatch.setenv("HARNESS_INDEX_DIR", str(tmp_path / "index"))  # back to this machine's key
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # back to this user's key
     with pytest.raises(UserError, match="not written by this harness"):
         verify(foreign)
 
