@@ -6,18 +6,18 @@ from pathlib import Path
 
 from harness.records import utc_now
 from harness.run_records import Comparison, collect
-from harness.report.markdown import table
+from harness.report.markdown import escape, table
 from harness.store import write_text_atomic
 
 
 def header(comparison: Comparison) -> str:
     b = comparison.benchmark
-    split = f", split {b['split']}" if b.get("split") else ""
+    split = f", split {escape(b['split'])}" if b.get("split") else ""
     dropped = len(comparison.all_item_ids) - len(comparison.items)
     lines = [
         "# Leaderboard",
         "",
-        f"Benchmark **{b['name']}** v{b['version']}{split}: {len(comparison.items)} items compared"
+        f"Benchmark **{escape(b['name'])}** v{escape(b['version'])}{split}: {len(comparison.items)} items compared"
         + (f" ({dropped} left out because some system has no successful answer for them)" if dropped else "")
         + f". Rebuilt {utc_now()} from the run records by `python -m harness leaderboard`.",
     ]
@@ -33,9 +33,10 @@ def runs_section(comparison: Comparison) -> str:
     return "## Provenance\n\n" + table(["system", "run", "model", "backend", "fingerprint", "git"], rows, "llllll")
 
 
-def sections(comparison: Comparison) -> list[str]:
-    from harness.report import automatic, costs, human_sections, judge_sections, retrieval, verdict
+def sections(comparison: Comparison, context: dict | None = None) -> list[str]:
+    from harness.report import automatic, costs, history, human_sections, judge_sections, retrieval, verdict
 
+    context = context or {}
     parts = [
         header(comparison),
         verdict.verdict_lines(comparison),
@@ -50,6 +51,8 @@ def sections(comparison: Comparison) -> list[str]:
         retrieval.retrieval_section(comparison),
         costs.cost_section(comparison),
         costs.trained_section(comparison),
+        history.history_section(context.get("history")),
+        history_plot_note(context.get("history")),
         judge_sections.health_section(comparison),
         human_sections.agreement_section(comparison),
         plots_note(),
@@ -58,27 +61,48 @@ def sections(comparison: Comparison) -> list[str]:
     return [p for p in parts if p]
 
 
+def history_plot_note(record) -> str:
+    return "![score per adapter iteration](history.png)" if record and len(record.iterations) >= 2 else ""
+
+
 def plots_note() -> str:
     return "## Plots\n\n![scores with 95% CIs](scores.png)\n\n![category x system](heatmap.png)"
 
 
-def render(comparison: Comparison) -> str:
-    return "\n\n".join(sections(comparison)) + "\n"
+def render(comparison: Comparison, context: dict | None = None) -> str:
+    return "\n\n".join(sections(comparison, context or {})) + "\n"
+
+
+def report_context(out_dir: Path, comparison: Comparison) -> dict:
+    """What the sections need beyond the comparison: the iteration history of its benchmark."""
+    from harness.report.history import collect_history
+    from harness.run_records import benchmark_key
+
+    return {"history": collect_history(out_dir, benchmark_key({"benchmark": comparison.benchmark}))}
 
 
 def write_leaderboard(out_dir: Path, run_id: str | None = None) -> tuple[Path, Comparison]:
     """Write ``<out>/leaderboard.md`` and the newest run's ``report.md``; returns the leaderboard path."""
     out_dir = Path(out_dir)
     comparison = collect(out_dir, run_id)
-    text = render(comparison)
+    context = report_context(out_dir, comparison)
+    text = render(comparison, context)
     path = out_dir / "leaderboard.md"
-    from harness.report.plots import write_plots
-
-    write_plots(comparison, out_dir)
     write_text_atomic(path, text)
+    try:  # the markdown never waits on a plot
+        from harness.report.history import history_plot
+        from harness.report.plots import write_plots
+
+        write_plots(comparison, out_dir)
+        history_plot(context.get("history"), out_dir / "history.png")
+    except Exception as exc:  # noqa: BLE001 - any plotting failure
+        import sys
+
+        print(f"warning: plots not drawn ({type(exc).__name__}: {str(exc)[:200]}); leaderboard.md is complete",
+              file=sys.stderr)
     newest = comparison.runs[comparison.systems[0]].run_dir
     own = comparison if run_id or all(r.run_dir == newest for r in comparison.runs.values()) \
         else collect(out_dir, newest.name)
-    report = text if own is comparison else render(own)
+    report = text if own is comparison else render(own, context)
     write_text_atomic(newest / "report.md", report.replace("# Leaderboard", f"# Run report: {newest.name}", 1))
     return path, comparison

@@ -1,4 +1,4 @@
-"""``sft`` and ``uft``: the base model with a LoRA adapter trained in this repo; ``sft+rag``: the
+"""``sft``, ``uft`` and ``uft+sft``: the base model with a LoRA adapter trained in this repo; ``sft+rag``: the
 adapter answering with retrieved passages.
 
 With the transformers backend the adapter loads through PEFT; with an OpenAI-compatible backend
@@ -28,6 +28,16 @@ class AdapterConfig(SystemConfig):
     served_name: str | None = None  # LoRA module name on a server; default: the adapter folder's name
 
 
+def trained_at(path: Path) -> str | None:
+    """When the adapter's weights were written (UTC, ISO): orders iterations in `harness history`."""
+    from datetime import datetime, timezone
+
+    weights = path / "adapter_model.safetensors"
+    if not weights.is_file():
+        return None
+    return datetime.fromtimestamp(weights.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
+
+
 class AdapterMixin:
     config: AdapterConfig
     train_hint = TRAIN_HINT
@@ -55,7 +65,7 @@ class AdapterMixin:
 
         path = Path(self.config.adapter)
         snapshot = {"adapter": str(path), "adapter_name": self.adapter_name, "adapter_hash": self.adapter_hash,
-                    "training": self.training}
+                    "training": self.training, "trained_at": trained_at(path)}
         for name, key in (("training_config.yaml", "training_config"), ("data.json", "data")):
             file = path / name
             if file.is_file():
@@ -89,6 +99,19 @@ class UftSystem(SftSystem):
     Config = UftConfig
     train_hint = ("train one with: python -m systems.sft.train --config systems/sft/configs/cpu-quick.yaml "
                   "--mode uft --name uft")
+
+
+class UftSftConfig(AdapterConfig):
+    adapter: str = str(ADAPTERS / "uft-sft")
+
+
+@register_system("uft+sft")
+class UftSftSystem(SftSystem):
+    """SFT continued from a UFT adapter: continued pretraining on the corpus, then question-answer pairs."""
+
+    Config = UftSftConfig
+    train_hint = ("train it in two stages: python -m systems.sft.train --config systems/sft/configs/cpu-quick.yaml "
+                  "--mode uft --name uft, then the same with --init-adapter adapters/uft --name uft-sft")
 
 
 class SftRagConfig(RagConfig, AdapterConfig):
