@@ -137,8 +137,8 @@ class VLLMBackend(OpenAIBackend):
     def count_tokens(self, text: str) -> int:
         import httpx
 
-        if self.server is None:
-            self.check()
+        if self.server is None:  # planning before the server is up: an estimate, never a server start
+            return super().count_tokens(text)
         try:
             response = httpx.post(self.endpoint.removesuffix("/v1") + "/tokenize",
                                   json={"model": self.model, "prompt": text, "add_special_tokens": False}, timeout=30)
