@@ -126,6 +126,7 @@ SYSTEMS = Registry("system", "harness.systems", base="harness.system:System", bu
     Entry("rag", "systems.rag.system:RagSystem", "langchain + FAISS + sentence-transformers over a corpus"),
     Entry("sft", "systems.sft.system:SftSystem", "the model plus a LoRA/QLoRA adapter trained by systems.sft.train"),
     Entry("uft", "systems.sft.system:UftSystem", "a LoRA adapter trained by continued pretraining on the corpus"),
+    Entry("uft+sft", "systems.sft.system:UftSftSystem", "SFT continued from the UFT adapter (--init-adapter)"),
     Entry("sft+rag", "systems.sft.system:SftRagSystem", "an SFT (or RAFT) adapter answering with retrieved passages"),
 ]})
 # kept for plugins and older code: name -> "module:Class"

@@ -52,19 +52,37 @@ def check_messages(messages, where: str) -> list[dict[str, str]]:
     return [{"role": m["role"], "content": m["content"]} for m in messages]
 
 
+def check_source_docs(value, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UserError(f"field 'source_docs': a list of corpus document ids is required, got {value!r}", where=where)
+    return value
+
+
+def check_text(value, key: str, where: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise UserError(f"field '{key}': a string is required, got {value!r}", where=where)
+    return value
+
+
 def load_pairs(path: str | Path) -> list[Pair]:
     from harness.files import iter_jsonl
 
     path = Path(path)
     pairs, seen = [], {}
     for number, where, row in iter_jsonl(path, "training data file"):
+        if not isinstance(row.get("id", ""), (str, int)) or isinstance(row.get("id"), bool):
+            raise UserError(f"field 'id': a string is required, got {row.get('id')!r}", where=where)
         pair_id = str(row.get("id") or f"{path.stem}-{number}")
         if pair_id in seen:
             raise UserError(f"duplicate id '{pair_id}' (first at line {seen[pair_id]})", where=where)
         seen[pair_id] = number
         pairs.append(Pair(id=pair_id, messages=check_messages(row.get("messages"), where),
-                          source_docs=list(row.get("source_docs") or []), category=row.get("category"),
-                          region=row.get("region"), type=row.get("type")))
+                          source_docs=check_source_docs(row.get("source_docs"), where),
+                          category=check_text(row.get("category"), "category", where),
+                          region=check_text(row.get("region"), "region", where),
+                          type=check_text(row.get("type"), "type", where)))
     if not pairs:
         raise UserError(f"{path} holds no training pairs")
     return pairs

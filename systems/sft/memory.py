@@ -1,8 +1,9 @@
 """Peak GPU memory estimate for (Q)LoRA training, from the model's shape alone (no weights loaded).
 
-Parts: frozen weights (NF4 at 0.5 byte/param plus double-quantised constants, or the compute
-dtype), LoRA parameters + gradients (fp32), optimizer state (paged 8-bit AdamW: 2 bytes/param;
-AdamW: 8), activations (with gradient checkpointing: each layer's input kept, one layer
+Parts: frozen weights (NF4 at 0.5 byte/param plus double-quantised constants, with the embeddings
+and lm_head in fp32 because k-bit preparation upcasts every parameter it does not quantise; or all
+in the compute dtype), LoRA parameters + gradients (bf16 over an NF4 base, as TRL casts them; fp32
+otherwise), optimizer state (paged 8-bit AdamW: 2 bytes/param; AdamW: 8), activations (with gradient checkpointing: each layer's input kept, one layer
 recomputed at a time; without: every layer), the logits and their fp32 loss copy, and a fixed
 allowance for the CUDA context and allocator fragmentation. It is an estimate: compare it with
 the measured peak that training records on a GPU.
@@ -84,11 +85,13 @@ class Estimate:
 def estimate(shape: ModelShape, *, micro_batch: int, seq_len: int, lora_r: int, quantization: str,
              compute_bytes: int = 2, optimizer: str = "paged_adamw_8bit", gradient_checkpointing: bool = True) -> Estimate:
     """Bytes per part for one training step at ``micro_batch`` x ``seq_len`` tokens."""
-    if quantization == "4bit":
-        weights = shape.linear_params() * NF4_BYTES_PER_PARAM + shape.embedding_params() * compute_bytes
+    quantized = quantization == "nf4"
+    if quantized:
+        weights = shape.linear_params() * NF4_BYTES_PER_PARAM + shape.embedding_params() * 4
     else:
         weights = (shape.linear_params() + shape.embedding_params()) * compute_bytes
     lora_params = shape.lora_params(lora_r)
+    lora_bytes = compute_bytes if quantized else 4
     optimizer_bytes = 2 if "8bit" in optimizer else 8
     tokens = micro_batch * seq_len
     h = shape.hidden_size
@@ -99,6 +102,6 @@ def estimate(shape: ModelShape, *, micro_batch: int, seq_len: int, lora_r: int, 
     else:
         activations = shape.num_hidden_layers * layer_full
     logits = tokens * shape.vocab_size * (compute_bytes + 4 + 4)  # logits, fp32 upcast, and its gradient
-    return Estimate(weights=int(weights), lora=lora_params * 4, gradients=lora_params * 4,
+    return Estimate(weights=int(weights), lora=lora_params * lora_bytes, gradients=lora_params * lora_bytes,
                     optimizer=lora_params * optimizer_bytes, activations=int(activations), logits=int(logits),
                     overhead=CUDA_OVERHEAD_BYTES, params=shape.total_params(), lora_params=lora_params)

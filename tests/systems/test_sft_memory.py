@@ -23,12 +23,12 @@ def test_lora_count_by_hand():
 
 
 def test_qlora_estimate_matches_a_hand_calculation_within_two_percent():
-    result = estimate(QWEN25_7B, micro_batch=2, seq_len=1024, lora_r=16, quantization="4bit")
+    result = estimate(QWEN25_7B, micro_batch=2, seq_len=1024, lora_r=16, quantization="nf4")
     linear = QWEN25_7B.linear_params()
     lora = QWEN25_7B.lora_params(16)
     tokens = 2 * 1024
-    hand = (linear * NF4_BYTES_PER_PARAM + 2 * 152064 * 3584 * 2  # NF4 linears, bf16 embeddings + lm_head
-            + lora * (4 + 4 + 2)  # fp32 weights and grads, 8-bit Adam states
+    hand = (linear * NF4_BYTES_PER_PARAM + 2 * 152064 * 3584 * 4  # NF4 linears, embeddings + lm_head fp32 (k-bit prep)
+            + lora * (2 + 2 + 2)  # bf16 weights and grads (TRL casts them over a 4-bit base), 8-bit Adam states
             + 28 * tokens * 3584 * 2 + tokens * (34 * 3584 + 5 * 18944)  # checkpoints + one layer recomputed
             + tokens * 152064 * 10 + 0.8 * GIB)  # logits bf16 + fp32 + grad, CUDA context
     assert abs(result.total - hand) / hand < 0.02
@@ -36,10 +36,10 @@ def test_qlora_estimate_matches_a_hand_calculation_within_two_percent():
 
 
 def test_a30_preset_dry_run_fits_in_24_gib():
-    args = parse_args(["--config", "systems/sft/configs/a30-qlora-8b.yaml"])
+    args = parse_args(["--config", "systems/sft/configs/a30-qlora-8b.yaml", "--dry-run"])
     result = estimate_for(args)
     assert result.fits(24)
-    no_checkpointing = estimate(QWEN25_7B, micro_batch=2, seq_len=1024, lora_r=16, quantization="4bit",
+    no_checkpointing = estimate(QWEN25_7B, micro_batch=2, seq_len=1024, lora_r=16, quantization="nf4",
                                 gradient_checkpointing=False)
     assert no_checkpointing.activations > result.activations
 
@@ -49,7 +49,7 @@ def test_dry_run_reports_the_last_measured_peak(tmp_path, capsys):
 
     from systems.sft.dry_run import print_dry_run
 
-    args = parse_args(["--config", "systems/sft/configs/a30-qlora-8b.yaml", "--output-root", str(tmp_path),
+    args = parse_args(["--config", "systems/sft/configs/a30-qlora-8b.yaml", "--dry-run", "--output-root", str(tmp_path),
                        "--train-file", "systems/sft/data/val.jsonl"])
     (tmp_path / "sft").mkdir()
     (tmp_path / "sft" / "summary.json").write_text(json.dumps({"peak_gpu_memory_gib": 9.5}))

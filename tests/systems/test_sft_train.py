@@ -32,11 +32,16 @@ def workspace(tmp_path, monkeypatch):
 
 
 def train(tiny_model, ws: Path, *extra: str) -> int:
-    return main(["--model", str(tiny_model), "--train-file", str(ws / "train.jsonl"), "--val-file",
-                 str(ws / "val.jsonl"), "--benchmark", str(ws / "bench.jsonl"), "--corpus", str(ws / "corpus"),
-                 "--output-root", str(ws / "adapters"), "--max-steps", "4", "--eval-steps", "2",
+    return main([*workspace_flags(tiny_model, ws), "--max-steps", "4", "--eval-steps", "2",
                  "--logging-steps", "1", "--per-device-train-batch-size", "2", "--gradient-accumulation-steps", "1",
-                 "--learning-rate", "5e-2", "--quantization", "none", *extra])
+                 "--learning-rate", "5e-2", "--quantization", "none", "--bf16", "false",
+                 "--gradient_checkpointing", "false", "--optim", "adamw_torch", *extra])
+
+
+def workspace_flags(model: Path, ws: Path) -> list[str]:
+    return ["--model_name_or_path", str(model), "--train-file", str(ws / "train.jsonl"), "--val-file",
+            str(ws / "val.jsonl"), "--benchmark", str(ws / "bench.jsonl"), "--corpus", str(ws / "corpus"),
+            "--output-root", str(ws / "adapters")]
 
 
 def test_train_save_reload_changes_outputs(tiny_model, workspace):
@@ -47,6 +52,7 @@ def test_train_save_reload_changes_outputs(tiny_model, workspace):
         assert (folder / name).is_file(), name
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["steps"] == 4 and summary["train_tokens"] > 0 and summary["tokens_per_second"] > 0
+    assert not (folder / "training_args.bin").exists()  # no pickle next to the adapter
     assert json.loads((folder / "contamination.json").read_text())["clean"] is True
     assert not list((workspace / "adapters").glob(".*")), "staging or checkpoint folders left behind"
 
