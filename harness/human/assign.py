@@ -78,15 +78,18 @@ def build_assignment(comparison: Comparison, rubric: Rubric, annotators: list[st
     rng.shuffle(tasks)
     by_id: dict[str, dict] = {}
     queues: dict[str, list[list]] = {a: [] for a in annotators}
-    for number, task in enumerate(tasks):
+    n_shared_tasks = 0
+    for task in tasks:
         task_id = "t" + hash_value([assignment_id, task["item_id"], task["systems"]], 10)
         by_id[task_id] = task
         if task["item_id"] in shared_items:
             for k, annotator in enumerate(annotators):  # half the annotators see each order
-                queues[annotator].append([task_id, mode == "pairwise" and (number + k) % 2 == 1])
+                queues[annotator].append([task_id, mode == "pairwise" and (n_shared_tasks + k) % 2 == 1])
+            n_shared_tasks += 1
         else:
             annotator = min(annotators, key=lambda a: (len(queues[a]), annotators.index(a)))
-            queues[annotator].append([task_id, mode == "pairwise" and len(queues[annotator]) % 2 == 1])
+            queue = queues[annotator]  # the order that this annotator has seen less often
+            queue.append([task_id, mode == "pairwise" and 2 * sum(swap for _, swap in queue) < len(queue)])
     for annotator in annotators:
         random.Random(f"{assignment_id}:{annotator}").shuffle(queues[annotator])
     target = max((comparison.manifest(s) for s in comparison.systems), key=lambda m: m["created_at"])["run_id"]
