@@ -51,11 +51,12 @@ class Judge:
         return hash_value({"judge": self.backend.identity(), "params": self.params.model_dump(),
                            "mode": self.spec.mode, "rubric": [self.rubric.name, self.rubric.version]})
 
-    def _form(self, conversations, fields) -> list[list[dict[str, float]]]:
+    def _form(self, conversations, fields, keys=None) -> list[list[dict[str, float]]]:
+        """Form-fill each prompt; prompts with the same key (the item) share one prefill of their prefix."""
         from harness.backends.form_fill import form_fill
 
         texts = [self.backend.render(messages) for messages in conversations]
-        return form_fill(self.backend, texts, fields)
+        return form_fill(self.backend, texts, fields, keys=keys)
 
     def _complete(self, conversations: list[list[dict[str, str]]], accept) -> list[tuple[Completion, object, int]]:
         """Generate, parse with ``accept``; retry what failed with sampling. (completion, parsed, attempts)."""
@@ -98,7 +99,8 @@ class Judge:
                   for n, c in enumerate(rubric.criterion_ids)]
         fields += [(f"\nFLAG {flag}:", [" yes", " no"]) for flag in rubric.flags]
         results = []
-        for distributions in self._form([single_prompt(rubric, item, answer) for item, answer in pairs], fields):
+        for distributions in self._form([single_prompt(rubric, item, answer) for item, answer in pairs], fields,
+                                        keys=[item.id for item, _ in pairs]):
             scores = {c: sum(int(v.strip()) * p for v, p in dist.items())
                       for c, dist in zip(rubric.criterion_ids, distributions)}
             flags = {f: dist[" yes"] > 0.5 for f, dist in zip(rubric.flags, distributions[len(scores):])}
@@ -112,7 +114,7 @@ class Judge:
             fields = [("VERDICT:", [" A", " B", " TIE"])]
             conversations = [pairwise_prompt(self.rubric, item, a, b) for item, a, b in triples]
             verdicts = []
-            for [dist] in self._form(conversations, fields):
+            for [dist] in self._form(conversations, fields, keys=[item.id for item, _, _ in triples]):
                 choice = max(dist, key=dist.get)
                 raw = "form-filled: " + ", ".join(f"{k.strip()}={v:.2f}" for k, v in dist.items())
                 verdicts.append((Completion(text=raw), {" A": "a", " B": "b", " TIE": "tie"}[choice], 1))

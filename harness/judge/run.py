@@ -50,7 +50,8 @@ def judge_comparison(out_dir: Path, comparison: Comparison, judge: Judge, *, pai
     texts = {(s, i.id): comparison.answer(s, i.id)["text"] for s in comparison.systems for i in comparison.items}
     hashes = {(s, i.id): comparison.answer_hash(s, i.id) for s in comparison.systems for i in comparison.items}
 
-    todo = [(system, item) for system in comparison.systems for item in comparison.items
+    # item-major: one item's prompts land in one chunk, so a form-filling judge prefills their prefix once
+    todo = [(system, item) for item in comparison.items for system in comparison.systems
             if single_key(judge, item, hashes[(system, item.id)]) not in done]
     store = JsonlStore(run_dir / "judgments.jsonl")
     _judge_in_chunks(f"judging answers ({judge.spec.name})", todo, judge.backend, lambda part: [
@@ -69,9 +70,9 @@ def judge_comparison(out_dir: Path, comparison: Comparison, judge: Judge, *, pai
 
     if not pairwise or len(comparison.systems) < 2:
         return counts
-    games = []
-    for a, b in pairs if pairs is not None else plan_pairs(comparison.systems, comparison.families()):
-        for item in comparison.items:
+    games, plan = [], pairs if pairs is not None else plan_pairs(comparison.systems, comparison.families())
+    for item in comparison.items:  # item-major, as above
+        for a, b in plan:
             for first, second in ((a, b), (b, a)):
                 if game_key(judge, item, hashes[(first, item.id)], hashes[(second, item.id)]) not in done:
                     games.append((first, second, item))

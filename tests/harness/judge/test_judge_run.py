@@ -100,5 +100,5 @@ def test_embedded_form_filling_judge_always_scores(finished_run, tiny_model):
 def test_bad_judge_spec():
     from harness.errors import UserError
 
-    with pytest.raises(UserError, match="bad judge"):
+    with pytest.raises(UserError, match="unknown judge kind"):
         parse_judge_spec("gpt-4")
