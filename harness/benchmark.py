@@ -101,12 +101,13 @@ def load_spec(spec_file: Path) -> BenchmarkSpec:
     data = load_yaml_mapping(spec_file, "benchmark spec")
     try:
         spec = BenchmarkSpec(**data)
+    except ValidationError as exc:
+        loc = exc.errors()[0]["loc"]
+        raise field_error(exc, where=key_line(spec_file, str(loc[0])) if loc else str(spec_file)) from None
+    try:
         GenerationParams(**spec.generation)
     except ValidationError as exc:
-        key = str(exc.errors()[0]["loc"][0]) if exc.errors()[0]["loc"] else ""
-        field = key if key in BenchmarkSpec.model_fields else "generation"
-        raise field_error(exc, where=key_line(spec_file, field),
-                          prefix="" if key in BenchmarkSpec.model_fields else "generation ") from None
+        raise field_error(exc, where=key_line(spec_file, "generation"), prefix="generation ") from None
     try:
         spec.prompt_template.format(question="?")
     except (KeyError, IndexError, ValueError) as exc:
@@ -120,8 +121,6 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """(line number, raw row) for every row of a JSONL or CSV file."""
     from harness.files import iter_jsonl, read_csv
 
-    if not path.is_file():
-        raise UserError(f"benchmark items file {path} does not exist")
     if path.suffix.lower() == ".csv":
         _, rows = read_csv(path, "benchmark items file")
         return [(number, {k: v for k, v in row.items() if k and v not in ("", None)}) for number, row in rows]

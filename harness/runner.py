@@ -154,7 +154,7 @@ def run(config: RunConfig, command: list[str] | None = None, prepared: Prepared 
 
 def _run(prepared: Prepared) -> RunResult:
     config, benchmark, run_dir = prepared.config, prepared.benchmark, prepared.run_dir
-    write_json_atomic(run_dir / "manifest.json", prepared.manifest.model_dump(mode="json"))
+    write_json_atomic(run_dir / "manifest.json", prepared.manifest.model_dump(mode="json"), keep=("created_at",))
     write_json_atomic(run_dir / "items.json", [i.model_dump(mode="json") for i in benchmark.items])
 
     generations = JsonlStore(run_dir / "generations.jsonl")

@@ -118,8 +118,16 @@ class JsonlStore:
             self._handle = None
 
 
-def write_json_atomic(path: Path, data: Any) -> bool:
-    """Write JSON through a temporary file and a rename, so readers never see half a file."""
+def write_json_atomic(path: Path, data: Any, keep: tuple[str, ...] = ()) -> bool:
+    """Write JSON through a temporary file and a rename, so readers never see half a file.
+    ``keep``: top-level keys (a creation time) whose stored value stays when nothing else changed."""
+    if keep and isinstance(data, dict):
+        try:
+            old = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = None
+        if isinstance(old, dict) and all(k in old for k in keep):
+            data = {**data, **{k: old[k] for k in keep}}
     return write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
