@@ -29,6 +29,8 @@ def retrieval_rows(comparison: Comparison, system: str) -> list[tuple[str, str, 
 
 
 def retrieval_section(comparison: Comparison) -> str | None:
+    from harness.report.rag_diagnostics import context_recall_cell
+
     rows_by_system = {s: retrieval_rows(comparison, s) for s in comparison.systems}
     systems = [s for s in comparison.systems if rows_by_system[s]]
     if not systems:
@@ -41,8 +43,9 @@ def retrieval_section(comparison: Comparison) -> str | None:
         rows = rows_by_system[system]
         k = max(len(comparison.answer(system, i.id).get("retrieved") or []) for i in comparison.items)
         overall.append((system, len(rows), k, num(sum(r[2] for r in rows) / len(rows)),
-                        num(sum(r[3] for r in rows) / len(rows))))
-    parts.append(table(["system", "items with gold docs", "k", "recall@k", "MRR"], overall))
+                        num(sum(r[3] for r in rows) / len(rows)), context_recall_cell(comparison, system)))
+    parts.append(table(["system", "items with gold docs", "k", "recall@k", "MRR", "context recall"], overall))
+    parts.append("\nContext recall: the share of key points present in the retrieved passages (see RAG diagnostics).")
     for field, position in (("category", 0), ("region", 1)):
         groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for system in systems:
