@@ -15,7 +15,8 @@ from harness.report.markdown import ci, num, table
 
 def retrieving_systems(comparison: Comparison) -> list[str]:
     return [s for s in comparison.systems
-            if any(r.get("chunk_id") for i in comparison.items for r in comparison.answer(s, i.id).get("retrieved") or [])]
+            if any(r.get("chunk_id") for i in comparison.items
+                   for r in comparison.answer(s, i.id).get("retrieved") or [])]
 
 
 def diagnostics(comparison: Comparison, system: str, loader=None) -> dict:

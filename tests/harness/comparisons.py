@@ -17,7 +17,8 @@ def make_comparison(out: Path, items: list[Item], systems: dict[str, dict], judg
     run_dir = Path(out) / "runs" / f"run-{name}"
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = {"run_id": run_dir.name, "benchmark": {"name": name, "version": "1", "split": None},
-                "systems": {s: {"fingerprint": s, "config": {}, **spec.get("entry", {})} for s, spec in systems.items()},
+                "systems": {s: {"fingerprint": s, "config": {}, **spec.get("entry", {})}
+                            for s, spec in systems.items()},
                 "model": "m", "backend": "b"}
     answers, scores, hashes, judgments = {}, {}, {}, {}
     for system, spec in systems.items():

@@ -18,7 +18,8 @@ def scripted(tmp_path, n=40, inserted=12):
     control = make_comparison(tmp_path, control_items, {
         "base": {"entry": {"family": "base"}, "coverage": base_cov,
                  "answers": {i.id: CLEAN for i in control_items}},
-        "rag": {"entry": {"family": "rag"}, "coverage": {i: v + float(rng.normal(0, 0.02)) for i, v in base_cov.items()},
+        "rag": {"entry": {"family": "rag"},
+                "coverage": {i: v + float(rng.normal(0, 0.02)) for i, v in base_cov.items()},
                 "answers": {i.id: CLEAN for i in control_items}},
         "sft": {"entry": {"family": "sft"}, "coverage": {i: v - 0.05 + float(rng.normal(0, 0.02))
                                                           for i, v in base_cov.items()},
