@@ -159,7 +159,7 @@ def cmd_judge_check(args) -> int:
     """``judge check``: meta-evaluate judges (and the key-point scorer) on controlled answers."""
     from harness.config import RunConfig
     from harness.judge.check import check_judges
-    from harness.judge.check_report import print_table, write_markdown
+    from harness.report.judge_check import print_table, write_markdown
     from harness.rubric import load_rubric
 
     if args.run:

@@ -34,12 +34,13 @@ def runs_section(comparison: Comparison) -> str:
 
 
 def sections(comparison: Comparison, context: dict | None = None) -> list[str]:
-    from harness.report import automatic, costs, history, human_sections, judge_sections, retrieval, verdict
+    from harness.report import (automatic, control_sections, costs, history, human_sections, judge_sections,
+                                length_sections, rag_diagnostics, retrieval, taught_sections, verdict)
 
     context = context or {}
     parts = [
         header(comparison),
-        verdict.verdict_lines(comparison),
+        verdict.verdict_lines(comparison, trust_lines(comparison, context)),
         judge_sections.overview_section(comparison, human_sections.human_means(comparison)),
         judge_sections.criteria_section(comparison),
         judge_sections.tests_section(comparison),
@@ -48,7 +49,11 @@ def sections(comparison: Comparison, context: dict | None = None) -> list[str]:
         automatic.overall_section(comparison),
         automatic.breakdown_section(comparison, "category", "category"),
         automatic.breakdown_section(comparison, "region", "region"),
+        taught_sections.taught_section(comparison),
+        control_sections.control_section(comparison, context.get("control")),
+        length_sections.length_control_section(comparison),
         retrieval.retrieval_section(comparison),
+        rag_diagnostics.rag_diagnostics_section(comparison),
         costs.cost_section(comparison),
         costs.trained_section(comparison),
         history.history_section(context.get("history")),
@@ -74,11 +79,58 @@ def render(comparison: Comparison, context: dict | None = None) -> str:
 
 
 def report_context(out_dir: Path, comparison: Comparison) -> dict:
-    """What the sections need beyond the comparison: the iteration history of its benchmark."""
+    """What the sections need beyond the comparison: the iteration history of its benchmark, the
+    newest control-benchmark run that shares its systems, and the judge checks on record."""
     from harness.report.history import collect_history
     from harness.run_records import benchmark_key
 
-    return {"history": collect_history(out_dir, benchmark_key({"benchmark": comparison.benchmark}))}
+    return {"history": collect_history(out_dir, benchmark_key({"benchmark": comparison.benchmark})),
+            "control": control_comparison(out_dir, comparison), "out": Path(out_dir)}
+
+
+def control_comparison(out_dir: Path, comparison: Comparison) -> Comparison | None:
+    from harness.run_records import collect, list_runs, read_manifest
+
+    for run_dir in reversed(list_runs(out_dir)):
+        manifest = read_manifest(run_dir)
+        if manifest["benchmark"].get("role") == "control" and set(manifest["systems"]) & set(comparison.systems):
+            return collect(out_dir, benchmark=manifest["benchmark"]["name"])
+    return None
+
+
+def trust_lines(comparison: Comparison, context: dict) -> list[str]:
+    """What the verdict needs beside the headline: the judge's check, taught/untaught, the control."""
+    from harness.report.control_sections import control_verdict_line
+    from harness.report.taught_sections import taught_verdict_line
+    from harness.report.verdict import headline
+
+    lines = [judge_check_line(comparison, context.get("out"))]
+    pair = headline(comparison)
+    if pair:
+        lines.append(taught_verdict_line(comparison, pair[0], pair[1]))
+        lines.append(control_verdict_line(comparison, context.get("control"), pair[0]))
+    return [line for line in lines if line]
+
+
+def judge_check_line(comparison: Comparison, out_dir: Path | None) -> str:
+    """The check of the judge the verdict used (or of the coverage scorer when no judge graded)."""
+    from harness.judge.check import COVERAGE, latest_check, load_checks
+    from harness.report.judge_check import check_sentence
+    from harness.report.judge_sections import primary_judge
+    from harness.run_records import rubric_identity
+
+    if out_dir is None:
+        return ""
+    judge = primary_judge(comparison)
+    rubric = rubric_identity(comparison.manifest(comparison.systems[0]).get("rubric") or "cultural_nuance")
+    if judge is None:
+        found = [c for c in load_checks(out_dir) if c.judge == COVERAGE]
+        check = max(found, key=lambda c: c.created_at) if found else None
+        return ("Automatic signal: " + check_sentence(check, "coverage")) if check else ""
+    fingerprint = next((r["judge_fingerprint"] for (j, _, _), r in comparison.judgments.items() if j == judge), None)
+    check = latest_check(out_dir, fingerprint, *rubric) if fingerprint and rubric else None
+    sentence = check_sentence(check, judge)
+    return sentence[0].upper() + sentence[1:]
 
 
 def write_leaderboard(out_dir: Path, run_id: str | None = None) -> tuple[Path, Comparison]:

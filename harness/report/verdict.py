@@ -126,6 +126,16 @@ def family_members(comparison: Comparison, family: str) -> list[str]:
     return [s for s in comparison.systems if comparison.family(s) == family]
 
 
+def headline(comparison: Comparison) -> tuple[str, str] | None:
+    """(best SFT-family variant, best RAG-family variant) the verdict names, or None."""
+    rag = family_members(comparison, "rag")
+    side = family_members(comparison, "sft") or family_members(comparison, "hybrid")
+    if not rag or not side:
+        return None
+    m = best_matchup(comparison, side, rag, primary_judge(comparison))
+    return (m.a, m.b) if m else None
+
+
 def verdict_lines(comparison: Comparison, extra_lines: list[str] | None = None) -> str:
     rag = family_members(comparison, "rag")
     sft = family_members(comparison, "sft")

@@ -10,7 +10,7 @@ import pytest
 
 from harness.cli import main
 from harness.judge.check import check_judges, latest_check, load_checks, run_check, select_items
-from harness.judge.check_report import check_sentence, markdown
+from harness.report.judge_check import check_sentence, markdown
 from harness.judge.judge import Judge, parse_judge_spec
 from harness.rubric import load_rubric
 from tests.http_helpers import JsonHandler, serving
