@@ -75,7 +75,7 @@ def save_outputs(options: Options, env: dict, trainer, data_report: dict, wall_s
     evals = [e["eval_loss"] for e in history if "eval_loss" in e]
     summary = {
         "name": args.name, "mode": args.mode, "raft": args.raft, "init_adapter": args.init_adapter,
-        "model": options.model.model_name_or_path, "device": env["device"], "processes": env["processes"],
+        "model": options.model.model_name_or_path, "device": env["device"], "processes": trainer.accelerator.num_processes,
         "quantization": env["quantization"], "optim": env["optim"], "steps": trainer.state.global_step,
         "epochs": round(trainer.state.epoch or 0, 3), "train_tokens": tokens,
         "wall_seconds": round(wall_seconds, 1), "tokens_per_second": round(tokens / wall_seconds, 1) if wall_seconds else None,

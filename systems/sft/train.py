@@ -45,8 +45,7 @@ from systems.sft.args import Options, parse_args
 def runtime(options: Options) -> dict:
     """What this run used: read from the options, never chosen by device."""
     training = options.training
-    return {"device": training.device.type, "processes": training.world_size,
-            "quantization": options.args.quantization, "dtype": options.model.dtype or "float32",
+    return {"device": training.device.type, "quantization": options.args.quantization, "dtype": options.model.dtype or "float32",
             "bf16": bool(training.bf16), "gradient_checkpointing": bool(training.gradient_checkpointing),
             "optim": str(getattr(training.optim, "value", training.optim))}
 
@@ -115,8 +114,8 @@ def load_model(options: Options):
     quantization = get_quantization_config(model_args)
     if quantization is not None:
         kwargs["quantization_config"] = quantization
-    if training.distributed_state.distributed_type in ("MULTI_GPU", "DEEPSPEED"):
-        kwargs["device_map"] = None  # as SFTTrainer: each process places its own copy
+    if training.distributed_state.distributed_type in ("MULTI_GPU", "DEEPSPEED", "FSDP", "MULTI_CPU"):
+        kwargs["device_map"] = None  # as SFTTrainer: the launcher places each process's copy or shard
     model = create_model_from_path(resolve_model_path(model_args.model_name_or_path), **kwargs)
     if quantization is not None:
         from peft import prepare_model_for_kbit_training
