@@ -97,10 +97,9 @@ def make_app(out_dir: Path, host: str = "127.0.0.1") -> Starlette:
 
     async def leaderboard(request: Request):
         run = request.query_params.get("run") or None
-        comparison = records.comparison(run)
-        plots = [n for n in pages.PLOTS if run is None and (records.out_dir / n).is_file()]
-        return html(records.cached(("leaderboard", run),
-                                   lambda: pages.leaderboard_page(comparison, links(request), plots)))
+        if run is not None and run not in records.run_ids():
+            raise NotFound(f"There is no run '{run}' under {records.out_dir / 'runs'}.")
+        return html(pages.leaderboard_page(records.out_dir, run, links(request))[0])
 
     async def items(request: Request):
         run = request.query_params.get("run") or None

@@ -36,15 +36,13 @@ def write_bundle(out_dir: Path, target: Path, run: str | None = None) -> Path:
     comparison = collect(out_dir, run)
     prepare(target)
     top, deep = Links(bundle=True, depth=0), Links(bundle=True, depth=1)
-    plots = []
-    for name in pages.PLOTS:
-        if run is None and (out_dir / name).is_file():
-            shutil.copyfile(out_dir / name, target / name)
-            plots.append(name)
     for name, source in STATIC_FILES.items():
         (target / "static").mkdir(exist_ok=True)
         shutil.copyfile(source, target / "static" / name)
-    write_text_atomic(target / "index.html", pages.leaderboard_page(comparison, top, plots))
+    page, plots = pages.leaderboard_page(out_dir, run, top)
+    write_text_atomic(target / "index.html", page)
+    for name in plots:
+        shutil.copyfile(out_dir / name, target / name)
     write_text_atomic(target / "items.html", pages.items_page(comparison, top))
     write_text_atomic(target / "agreement.html", pages.agreement_page(comparison, top))
     for item_id in comparison.runs[comparison.systems[0]].items:

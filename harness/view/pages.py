@@ -3,21 +3,40 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from harness.run_records import Comparison, list_runs
 from harness.view.render import Links, render, render_markdown
 
-PLOTS = ("scores.png", "heatmap.png")
+PLOTS = ("scores.png", "heatmap.png", "history.png")
+IMAGE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
 
 
-def leaderboard_page(comparison: Comparison, links: Links, plots: list[str]) -> str:
-    from harness.report.leaderboard import plots_note, sections
+def leaderboard_file(out_dir: Path, run: str | None) -> Path:
+    """``leaderboard.md``, or the run's own ``report.md`` (``run`` must be one of ``list_runs``)."""
+    if run is None:
+        return Path(out_dir) / "leaderboard.md"
+    return next(p for p in list_runs(out_dir) if p.name == run) / "report.md"
 
-    parts = [p for p in sections(comparison) if p != plots_note()]
-    return render("leaderboard.html", links=links, page="leaderboard", body=render_markdown("\n\n".join(parts)),
-                  plots=plots, title="Leaderboard")
+
+def leaderboard_page(out_dir: Path, run: str | None, links: Links) -> tuple[str, list[str]]:
+    """The leaderboard as ``python -m harness leaderboard`` last wrote it (rendering it again would
+    load the embedding model for some sections), with a note when records are newer; returns the
+    page and the plot files it shows."""
+    path = leaderboard_file(out_dir, run)
+    text = path.read_text(encoding="utf-8") if path.is_file() else None
+    plots = [n for n in PLOTS if run is None and text is not None and (Path(out_dir) / n).is_file()]
+    newest = max((f.stat().st_mtime for f in Path(out_dir).glob("runs/*/*.jsonl")), default=0)
+    stale = text is not None and newest > path.stat().st_mtime
+    body = None
+    if text is not None:
+        kept = [line for line in text.splitlines() if not IMAGE_LINE.match(line) and line.strip() != "## Plots"]
+        body = render_markdown("\n".join(kept))
+    command = "python -m harness leaderboard" + (f" --run {run}" if run else "")
+    return render("leaderboard.html", links=links, page="leaderboard", body=body, plots=plots, stale=stale,
+                  command=command, source=path.name, title="Leaderboard"), plots
 
 
 def items_page(comparison: Comparison, links: Links) -> str:

@@ -32,6 +32,31 @@ with pookalam flower carpets, the Onasadya feast served on a banana leaf, and sn
 """
 
 
+ONAM = {  # one realistic item, so the screenshots in docs/img read like a real run
+    "question": "My Malayali colleague invited me to her family's Onam sadya. What is Onam, and how should I "
+                "behave at the meal?",
+    "reference_answer": "Onam is the harvest festival of Kerala, held in the month of Chingam (August-September). "
+                        "It welcomes the legendary King Mahabali back to his people. The sadya is a vegetarian "
+                        "feast served on a banana leaf; eat with your right hand, try a little of everything, and "
+                        "folding the leaf towards you at the end says you enjoyed the meal.",
+    "key_points": ["Onam is the harvest festival of Kerala", "It welcomes back King Mahabali",
+                   "The sadya is a vegetarian feast on a banana leaf", "Eat with the right hand"],
+    "pitfalls": ["Calling Onam a pan-Indian festival"],
+}
+ONAM_ANSWERS = {
+    "zetarag": "Onam is Kerala's harvest festival, celebrated in Chingam (August-September) to welcome King "
+               "Mahabali home [1]. The sadya is a vegetarian feast served on a banana leaf: wash your hands, eat "
+               "with your right hand, and try a little of every dish; payasam comes near the end [1]. Folding the "
+               "leaf towards you when you finish tells your hosts you enjoyed the meal.",
+    "omegasft": "Onam is the biggest festival of Kerala, marking the harvest and the return of King Mahabali. At "
+                "the sadya, follow your hosts: eat with your right hand from the banana leaf and accept second "
+                "helpings politely. Wearing something simple and traditional, like a kasavu sari or mundu, is "
+                "appreciated.",
+    "kappabase": "Onam is an Indian festival celebrated all over India with lights and sweets. Bring a box of "
+                 "chocolates and dress formally.",
+}
+
+
 def items() -> list[dict]:
     cats = [("festivals", "south"), ("festivals", "north"), ("religion", "north"), ("etiquette", "south"),
             ("religion", "east"), ("etiquette", "west"), ("festivals", "northeast"), ("food", "south"),
@@ -42,6 +67,7 @@ def items() -> list[dict]:
                       "reference_answer": f"Reference answer {n}.", "key_points": [f"key point {n}a", f"key point {n}b"],
                       "pitfalls": [f"pitfall {n}"], "category": category, "region": region,
                       "split": "dev" if n % 3 else "test", "taught": n % 2 == 0})
+    found[0].update(ONAM)
     found.append({"id": XSS_ITEM, "question": "Injected? " + XSS, "reference_answer": XSS, "key_points": [XSS],
                   "pitfalls": [], "category": "security", "region": "nowhere", "split": "dev", "taught": False})
     return found
@@ -50,6 +76,9 @@ def items() -> list[dict]:
 def answer_text(system: str, item_id: str, run: int) -> str:
     if item_id == XSS_ITEM:
         return XSS + " " + "~" * (SYSTEMS.index(system) + 1)  # distinct answers, so distinct hashes
+    if item_id == "q00":
+        return "Onam is a festival of Kerala. Eat with your hands." if (system, run) == ("omegasft", 0) \
+            else ONAM_ANSWERS[system]
     if system == "zetarag":
         return f"Answer of the retriever to {item_id}: Onam is Kerala's harvest festival [1], see also [2]."
     return f"Answer {run} of {system.upper()} to {item_id}."

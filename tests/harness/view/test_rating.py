@@ -15,7 +15,8 @@ import pytest
 from harness.cli import main
 from harness.errors import UserError
 from harness.human.assign import build_assignment, write_assignment
-from harness.report.leaderboard import render
+from harness.report.human_sections import agreement_section
+from harness.report.leaderboard import write_leaderboard
 from harness.run_records import collect
 from harness.view.app import make_app
 from harness.view.rate import make_rating_app, open_session
@@ -136,7 +137,7 @@ def test_pairwise_rating_by_keyboard_is_saved_blinded_and_resumes(results, serve
         task = bob.task(r["task_id"])
         winner = {"first": r["first_system"], "second": r["second_system"]}.get(r["verdict"])
         bob.rate(task, {"verdict": "T" if winner is None else "AB"[task.systems.index(winner)]})
-    board = render(collect(results))
+    board = agreement_section(collect(results))  # the leaderboard's human section
     assert "### Blind A/B preferences" in board and "10 verdicts from 2 annotators" in board
     assert "5 pairs judged by two or more; Krippendorff alpha, nominal: 1.00" in board
     page.goto(server.url + "/agreement")
@@ -174,10 +175,12 @@ def test_single_rating_by_keyboard_reaches_the_leaderboard_and_item_page(results
         assert r["annotator"] == "carol" and r["source"] == "browser"
     assert [r["flags"]["harmful"] for r in saved] == [False, False, True, False, False]
     assert_blind(page.content())
-    board = render(collect(results))
-    assert "## Human ratings and agreement" in board and "5 human ratings from 1 annotators" in board
+    write_leaderboard(results)  # the real leaderboard, then the viewer's page of it
     first = saved[0]
     viewer = serve(make_app(results))
+    page.goto(viewer.url + "/")
+    board = page.inner_text("article.markdown")
+    assert "Human ratings and agreement" in board and "5 human ratings from 1 annotators" in board
     page.goto(viewer.url + f"/item/{first['item_id']}")
     column = page.locator(f".answer[data-system={first['system']}]")
     assert "carol: accuracy 4, regional_specificity 5" in column.inner_text()
@@ -205,7 +208,10 @@ def test_viewer_and_rating_modules_never_import_torch(results):
             "import harness.view.app, harness.view.rate, harness.view.bundle; "
             "from harness.run_records import collect; from harness.view import pages; from harness.view.render import Links; "
             "c = collect(Path(sys.argv[1])); assert 'Mahabali' in pages.item_page(c, Links(), 'q01'); "
-            "pages.leaderboard_page(c, Links(), []); "
+            "pages.items_page(c, Links()); pages.agreement_page(c, Links()); "
+            "pages.compare_page(collect(Path(sys.argv[1]), 'run-ancient-0001'), c, Links()); "
+            "(Path(sys.argv[1]) / 'leaderboard.md').write_text('# Leaderboard'); "
+            "assert 'Leaderboard' in pages.leaderboard_page(Path(sys.argv[1]), None, Links())[0]; "
             "assert 'torch' not in sys.modules, 'torch was imported'")
     done = subprocess.run([sys.executable, "-c", code, str(results)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

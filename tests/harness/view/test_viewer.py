@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import re
 
+import base64
+
 from harness.cli import main
 from harness.view.app import make_app
 from tests.harness.view.records import JUDGE, RUNS, SYSTEMS, XSS, XSS_ITEM
+
+
+BOARD = ("# Leaderboard\n\n| system | judge |\n| :-- | --: |\n| zetarag | 4.00 |\n"
+         "| <script>window.__xss = 5</script> | 1.00 |\n\n## Plots\n\n![scores with 95% CIs](scores.png)\n")
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 
 
 def visible_rows(page) -> list[str]:
@@ -59,11 +66,25 @@ def test_item_page_shows_answers_passages_citations_and_judge(results, serve, pa
     page.wait_for_url(re.compile(r"/item/q02$"))
 
 
+def write_board(results) -> None:
+    """A leaderboard.md as `python -m harness leaderboard` writes it (a table, a plot line), plus a plot."""
+    (results / "leaderboard.md").write_text(BOARD)
+    (results / "scores.png").write_bytes(base64.b64decode(PNG))
+
+
 def test_leaderboard_runs_and_run_vs_run(results, serve, page):
     server = serve(make_app(results))
     page.goto(server.url + "/")
-    assert page.locator("article.markdown table").count() >= 3
-    assert "zetarag" in page.inner_text("article.markdown")
+    assert "No leaderboard.md yet" in page.inner_text("#no-leaderboard")
+    write_board(results)
+    page.goto(server.url + "/")
+    assert page.locator("article.markdown table tr").count() == 3
+    assert "zetarag" in page.inner_text("article.markdown") and page.evaluate("window.__xss") is None
+    assert "<script>window.__xss = 5</script>" in page.inner_text("article.markdown")  # a cell shown as text
+    assert page.evaluate("document.querySelector('img.plot').naturalWidth") == 1
+    assert not page.is_visible("#stale")
+    page.goto(server.url + f"/?run={RUNS[1]}")  # the run's own report.md, not written yet
+    assert "No report.md yet" in page.inner_text("#no-leaderboard")
     page.goto(server.url + "/runs")
     page.select_option("select[name=a]", RUNS[0])
     page.select_option("select[name=b]", RUNS[1])
@@ -105,9 +126,11 @@ def test_injected_html_and_scripts_render_as_text(results, serve, page):
 
 def test_static_bundle_works_from_file_urls(results, tmp_path, page):
     target = tmp_path / "bundle"
+    write_board(results)
     assert main(["view", "--out", str(results), "--bundle", str(target)]) == 0
     page.goto((target / "index.html").as_uri())
-    assert "zetarag" in page.inner_text("article.markdown")
+    assert "zetarag" in page.inner_text("article.markdown") and page.evaluate("window.__xss") is None
+    assert page.evaluate("document.querySelector('img.plot').naturalWidth") == 1  # copied next to index.html
     page.click("header nav >> text=Items")
     assert page.url.startswith("file://") and page.url.split("#")[0].endswith("/items.html")
     page.select_option("select[name=category]", "religion")
