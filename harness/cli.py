@@ -50,6 +50,8 @@ def add_run_parser(sub) -> None:
     p.add_argument("--control", nargs="?", const="general_control",
                    help="also run the systems on a control benchmark (default general_control) to measure "
                         "over-specialisation")
+    p.add_argument("--control-limit", dest="control_limit", type=int,
+                   help="at most N control items (default: --limit)")
     p.add_argument("--dry-run", dest="dry_run", action="store_const", const=True,
                    help="print the plan (generations, judge calls, tokens, time) and stop")
 

@@ -95,6 +95,7 @@ class RunConfig(BaseModel):
     system_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     control: str | None = None  # a control benchmark run with the same systems (e.g. general_control)
+    control_limit: int | None = Field(default=None, ge=1)  # items of the control benchmark (default: limit)
     pairing: Literal["anchor", "all"] = "anchor"  # which pairwise games the judge plays
     anchor: str | None = None  # the anchor system for pairing=anchor (default: base if present, else the first)
     dry_run: bool = False  # print the plan and stop

@@ -157,6 +157,8 @@ def print_plan(plan: Plan) -> None:
     from rich.table import Table
 
     console = Console(stderr=True)
+    if not console.is_terminal:
+        console = Console(stderr=True, width=132)  # a log file: keep the table's columns whole
     table = Table(title=f"plan for run {plan.run_id}")
     for column in ("system", "kind", "model", "items", "done", "cached", "to generate", "prompt tok", "new tok <="):
         table.add_column(column, justify="left" if column in ("system", "kind", "model") else "right")

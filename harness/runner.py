@@ -141,7 +141,8 @@ def control_config(config: RunConfig) -> RunConfig:
     spec, _ = resolve(config.control)
     split = config.split if config.split in spec.splits else None
     return config.model_copy(update={"benchmark": config.control, "split": split, "columns": None,
-                                     "control": None, "run_id": None})
+                                     "limit": config.control_limit or config.limit, "control": None,
+                                     "control_limit": None, "run_id": None})
 
 
 def run(config: RunConfig, command: list[str] | None = None, prepared: Prepared | None = None) -> RunResult:
