@@ -52,8 +52,8 @@ class RunRecords:
 
     @classmethod
     def load(cls, run_dir: Path) -> RunRecords:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-        items = {i["id"]: Item(**i) for i in json.loads((run_dir / "items.json").read_text())}
+        manifest = read_manifest(run_dir)
+        items = read_items(run_dir)
         answers = latest_answers(run_dir)
         hashes = {key: answer_hash(answer) for key, answer in answers.items()}
         scores = {}
@@ -158,13 +158,43 @@ def iter_run_files(out_dir: Path, name: str):
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
-    return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+    """A run's manifest, checked for the fields readers use; a broken one is a UserError naming it."""
+    path = Path(run_dir) / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise UserError(f"unreadable run manifest: {exc}", where=str(path)) from None
+    if not (isinstance(data, dict) and isinstance(data.get("benchmark"), dict) and isinstance(data.get("systems"), dict)
+            and isinstance(data.get("created_at"), str) and data["benchmark"].get("name")):
+        raise UserError("not a run manifest (needs created_at, benchmark and systems)", where=str(path))
+    return data
+
+
+def read_items(run_dir: Path) -> dict[str, Item]:
+    path = Path(run_dir) / "items.json"
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return {row["id"]: Item(**row) for row in rows}
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+        raise UserError(f"unreadable run items: {str(exc)[:200]}", where=str(path)) from None
 
 
 def list_runs(out_dir: Path) -> list[Path]:
-    """Run folders, oldest first (by the manifest's creation time)."""
-    runs = [p for p in (Path(out_dir) / "runs").glob("*/manifest.json")]
-    return [p.parent for p in sorted(runs, key=lambda p: (read_manifest(p.parent)["created_at"], p.stat().st_mtime))]
+    """Readable run folders, oldest first (by the manifest's creation time); broken ones are skipped
+    with a warning, so one damaged folder never stops a leaderboard."""
+    from harness.store import warn
+
+    found = []
+    for path in (Path(out_dir) / "runs").glob("*/manifest.json"):
+        try:
+            manifest = read_manifest(path.parent)
+            if not (path.parent / "items.json").is_file():
+                raise UserError("run has no items.json", where=str(path.parent))
+        except UserError as exc:
+            warn(path, f"{exc}; run skipped")
+            continue
+        found.append((manifest["created_at"], path.stat().st_mtime, path.parent))
+    return [run_dir for _, _, run_dir in sorted(found)]
 
 
 def benchmark_key(manifest: dict[str, Any]) -> tuple:

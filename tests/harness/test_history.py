@@ -86,3 +86,22 @@ def test_history_without_adapters_is_a_clear_error(tmp_path, tiny_model, sample_
                   max_new_tokens=4))
     assert main(["history", "--out", str(tmp_path)]) == 2
     assert "no adapter-based system" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["[]", "{not json", '{"created_at": "x"}', None])
+def test_a_damaged_run_folder_is_skipped_with_a_warning(tmp_path, tiny_model, sample_benchmark, damage, capsys):
+    from harness.report.leaderboard import write_leaderboard
+
+    config = RunConfig(systems="base", benchmark=str(sample_benchmark), model=str(tiny_model), out=str(tmp_path),
+                       max_new_tokens=4)
+    good = run(config)
+    broken = tmp_path / "runs" / "broken"
+    broken.mkdir()
+    if damage is None:  # a manifest without its items
+        (broken / "manifest.json").write_text((good.run_dir / "manifest.json").read_text())
+    else:
+        (broken / "manifest.json").write_text(damage)
+        (broken / "items.json").write_text("[]")
+    path, comparison = write_leaderboard(tmp_path)
+    assert comparison.systems == ["base"] and path.is_file()
+    assert "run skipped" in capsys.readouterr().err
