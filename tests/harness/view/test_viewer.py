@@ -97,6 +97,8 @@ def test_leaderboard_runs_and_run_vs_run(results, serve, page):
     assert "adapters/omegasft-iter0" in sft.inner_text() and "adapters/omegasft-iter1" in sft.inner_text()
     rag = page.locator("section.pair", has=page.locator("h2", has_text="zetarag → zetarag"))
     assert "0 of 11 answers changed" in rag.inner_text()
+    assert rag.locator("details").first.get_attribute("open") is None  # nothing changed: the rows stay folded
+    assert sft.locator("details").first.get_attribute("open") is not None
 
 
 def test_wrong_run_or_item_is_a_clear_404_page(results, serve, page):
