@@ -13,7 +13,7 @@ EXTRAS ?= test
 DEMO_CONFIG ?= configs/demo.yaml
 DEMO_CHECK_LIMIT ?= 8
 
-.PHONY: setup setup-vllm demo test test-fast bench
+.PHONY: setup setup-vllm setup-browser demo test test-fast bench
 
 setup: $(VENV)/.installed
 
@@ -43,7 +43,11 @@ demo:
 	$(PY) -m harness run --config $(DEMO_CONFIG) && \
 	echo "make demo: $$(( $$(date +%s) - start )) s from start to results/leaderboard.md"
 
-test: setup setup-vllm
+# Debian's Chromium for the viewer's browser tests (playwright drives it; it never downloads a browser)
+setup-browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+test: setup setup-vllm setup-browser
 	$(PY) -m pytest
 
 test-fast: setup
