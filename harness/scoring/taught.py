@@ -207,17 +207,28 @@ def cache_key(items: list[Item], data_hash: str, n_pairs: int, embedder: str | N
                        "items": hash_value([i.model_dump(mode="json") for i in items])})
 
 
+def cached_labels(items: list[Item], training: TrainingData, cache_dir: Path,
+                  embedder: str | None = None) -> dict[str, TaughtLabel] | None:
+    """The labels ``taught_labels`` wrote for exactly these items and data, or None: never computes
+    (readers such as the viewer must not load an embedding model)."""
+    path = Path(cache_dir) / f"{cache_key(items, training.data_hash, len(training.pairs), embedder)}.jsonl"
+    if not path.is_file():
+        return None
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {r["item_id"]: TaughtLabel(**r) for r in rows}
+
+
 def taught_labels(items: list[Item], training: TrainingData, cache_dir: Path | None = None,
                   embedder: str | None = None) -> dict[str, TaughtLabel]:
     """{item id: label}, read from ``cache_dir/<key>.jsonl`` when there, else computed and written there."""
     from harness.store import write_text_atomic
 
     path = None
-    if cache_dir is not None:
+    if cache_dir is not None:  # written whole by a rename, so a reader never sees half of it
+        found = cached_labels(items, training, cache_dir, embedder)
+        if found is not None:
+            return found
         path = Path(cache_dir) / f"{cache_key(items, training.data_hash, len(training.pairs), embedder)}.jsonl"
-        if path.is_file():  # written whole by a rename, so a reader never sees half of it
-            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            return {r["item_id"]: TaughtLabel(**r) for r in rows}
     labels = label_items(items, training.pairs, embedder)
     if path is not None:
         write_text_atomic(path, "".join(json.dumps(asdict(label)) + "\n" for label in labels))

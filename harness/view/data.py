@@ -64,11 +64,37 @@ def coverage(comparison: Comparison, system: str, item_id: str) -> float | None:
     return score["value"] if score and score["status"] == "ok" else None
 
 
+def adapter_labels(comparison: Comparison) -> dict:
+    """Taught labels of the first SFT-family adapter system, as the leaderboard cached them ({} if none)."""
+    from harness.errors import UserError
+    from harness.scoring.taught import adapter_folder, cached_labels, training_data
+
+    def read() -> dict:
+        for system in comparison.systems:
+            config = comparison.entry(system).get("config") or {}
+            folder = adapter_folder(config) if comparison.family(system) == "sft" else None
+            if folder is None:
+                continue
+            try:
+                data = training_data(folder)
+            except UserError:
+                continue
+            cache = comparison.runs[system].run_dir.parent.parent / "cache" / "taught"
+            found = cached_labels(comparison.items, data, cache) if data.mode == "sft" else None
+            if found:
+                return found
+        return {}
+
+    return comparison.cached(("view-taught",), read)
+
+
 def taught_label(comparison: Comparison, item) -> str | None:
-    """'taught' / 'untaught' when the item record carries a ``taught`` label, else None."""
+    """'taught' / 'untaught' from the item record's own ``taught`` field, else from the labels the
+    leaderboard computed for the first adapter system; None when neither exists."""
     value = (item.model_extra or {}).get("taught")
     if value is None:
-        return None
+        label = adapter_labels(comparison).get(item.id)
+        return None if label is None else ("taught" if label.taught else "untaught")
     if isinstance(value, str):
         return value if value in ("taught", "untaught") else None
     return "taught" if value else "untaught"

@@ -113,3 +113,12 @@ control: {control}
                     "## RAG diagnostics", "length-controlled"):
         assert heading.lower() in board.lower(), heading
     assert "| sft-r4 |" in board and "| rag-k2 |" in board
+
+    # the viewer reads the taught labels the leaderboard cached, without computing (or loading torch)
+    from harness.run_records import collect
+    from harness.view.data import taught_label
+
+    comparison = collect(tmp_path / "out")
+    labels = {item.id: taught_label(comparison, item) for item in comparison.items}
+    assert None not in labels.values() and labels["m0"] == "taught"  # the one training pair teaches m0
+    assert "untaught" in labels.values()
