@@ -107,8 +107,9 @@ def control_verdict_line(main: Comparison, control: Comparison | None, system: s
     rate, _, _, _ = insertion_rate(control, system)
     base_rate, _, _, _ = insertion_rate(control, base)
 
-    def verb(diff: float) -> str:
-        return "gains" if diff > 0 else "loses" if diff < 0 else "holds level at"
+    def verb(diff: float) -> str:  # by the shown (rounded) value, so "-0.00" never "loses"
+        shown = round(diff, 2)
+        return "gains" if shown > 0 else "loses" if shown < 0 else "changes by"
 
     unit = name.split(" (")[0]
     return (f"{system.upper()} {verb(gain['mean_diff'])} {gain['mean_diff']:+.2f} over base on cultural nuance "
