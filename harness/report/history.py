@@ -57,7 +57,7 @@ def config_diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     changes = []
     for key in sorted(set(a) | set(b)):
         if a.get(key) != b.get(key):
-            changes.append(f"{key}: {a.get(key, '-')} → {b.get(key, '-')}")
+            changes.append(f"{key}: {a.get(key, 'default')} → {b.get(key, 'default')}")
     return changes
 
 

@@ -78,7 +78,7 @@ def test_two_iterations_in_one_folder_show_a_config_diff_and_paired_tests(tmp_pa
 def test_config_diff_ignores_runtime_and_lists_changes():
     old = {"learning_rate": 1e-4, "runtime": {"device": "cpu"}, "peft": {"r": 16}}
     new = {"learning_rate": 1e-4, "runtime": {"device": "cuda"}, "peft": {"r": 64}, "epochs": 3}
-    assert config_diff(old, new) == ["epochs: - → 3", "peft.r: 16 → 64"]
+    assert config_diff(old, new) == ["epochs: default → 3", "peft.r: 16 → 64"]
 
 
 def test_history_without_adapters_is_a_clear_error(tmp_path, tiny_model, sample_benchmark, capsys):
