@@ -92,7 +92,7 @@ class OpenAIBackend:
         caller can write it at once."""
         if not self._checked:
             self.check()
-        return asyncio.run(self._generate_all(prompts, params, on_done, on_result))
+        return run_coroutine(self._generate_all(prompts, params, on_done, on_result))
 
     async def _generate_all(self, prompts, params, on_done, on_result) -> list[Completion]:
         import httpx
@@ -180,3 +180,16 @@ class OpenAIBackend:
 
     def close(self) -> None:
         pass
+
+
+def run_coroutine(coroutine):
+    """``asyncio.run``, also from code that already runs an event loop (a notebook, a web app): there
+    the coroutine runs on its own loop in a worker thread, since a running loop cannot be re-entered."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

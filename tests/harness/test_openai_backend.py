@@ -76,3 +76,19 @@ def test_retries_and_bounded_concurrency():
         assert [c.text for c in completions] == ["ok"] * 9
         assert Flaky.peak <= 3
         assert Flaky.calls == 11  # 9 answers + 2 retried failures
+
+
+def test_generate_works_inside_a_running_event_loop():
+    """A notebook or web app already runs a loop; the backend must still answer, not raise."""
+    import asyncio
+
+    from harness.backends.openai_compat import run_coroutine
+
+    async def answer():
+        return 42
+
+    async def caller():  # as from a notebook cell: a loop is running in this thread
+        return run_coroutine(answer())
+
+    assert asyncio.run(caller()) == 42
+    assert run_coroutine(answer()) == 42

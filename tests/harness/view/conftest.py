@@ -56,7 +56,7 @@ def serve():
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # playwright's loop must be gone before other packages' tests run
 def browser():
     if not (shutil.which(CHROMIUM) or os.path.isfile(CHROMIUM)):
         pytest.fail(f"no Chromium at {CHROMIUM}: install it with apt-get install -y chromium chromium-driver "
