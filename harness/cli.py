@@ -61,7 +61,7 @@ def cmd_run(args) -> int:
     from harness.plan import make_plan, print_plan
     from harness.report.leaderboard import write_leaderboard
     from harness.runner import control_config, prepare_run, run
-    from harness.summary import print_run_summary
+    from harness.report.summary import print_run_summary
 
     overrides = {k: v for k, v in vars(args).items() if k not in ("command", "config", "func")}
     config = load_config(args.config, overrides)

@@ -19,7 +19,7 @@ LAYERS = [
     # judge.check runs judges over controlled answers and writes records: a runner, like judge.run
     (4, ["harness.runner", "harness.plan", "harness.preflight", "harness.judge.run", "harness.judge.check",
          "harness.human"]),
-    (5, ["harness.report", "harness.view", "harness.summary"]),
+    (5, ["harness.report", "harness.view"]),
     (6, ["harness.cli", "harness.__main__"]),
 ]
 

@@ -20,19 +20,15 @@ KEEP_UNTAUGHT = ("To keep an untaught slice, hold out corpus documents when writ
 
 
 def entry(comparison: Comparison, system: str) -> dict:
-    return comparison.manifest(system)["systems"][system]
+    return comparison.entry(system)
 
 
 def is_adapter_system(comparison: Comparison, system: str) -> bool:
-    return bool((entry(comparison, system).get("config") or {}).get("adapter"))
+    return bool((comparison.entry(system).get("config") or {}).get("adapter"))
 
 
 def is_rag_family(comparison: Comparison, system: str) -> bool:
-    found = entry(comparison, system)
-    if found.get("family"):
-        return found["family"] == "rag"
-    kind = found.get("kind") or system
-    return kind == "rag" or kind.startswith("rag-")
+    return comparison.family(system) == "rag"
 
 
 def contests(comparison: Comparison) -> list[tuple[str, str]]:
