@@ -3,6 +3,8 @@
     python -m benchmarks.judge_perf [--items 4] [--judge embedded]
     git show <old-sha>:harness/backends/form_fill.py > /tmp/form_fill_old.py
     python -m benchmarks.judge_perf --baseline /tmp/form_fill_old.py   # before/after on the same prompts
+    git show 84d8552:rubrics/cultural_nuance.yaml > /tmp/rubric_1_0.yaml
+    python -m benchmarks.judge_perf --rubric /tmp/rubric_1_0.yaml      # the same, with an older prompt order
 
 A demo-shaped workload: per item, four answers (the reference, the incomplete, falsified and
 padded controls, standing in for four systems) graded singly, and the anchor plan's games (one
@@ -67,6 +69,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=4)
     parser.add_argument("--judge", default="embedded")
     parser.add_argument("--baseline", help="an older form_fill.py to compare against (default: no prefix sharing)")
+    parser.add_argument("--rubric", default="cultural_nuance", help="rubric name or path (its prompts are timed)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -74,7 +77,7 @@ def main() -> None:
     from harness.judge.judge import Judge, parse_judge_spec
     from harness.rubric import load_rubric
 
-    judge = Judge(parse_judge_spec(args.judge), load_rubric("cultural_nuance"))
+    judge = Judge(parse_judge_spec(args.judge), load_rubric(args.rubric))
     singles, games = workload(args.items)
     judge.grade(singles[:1])  # load the model and warm up before timing
     if args.baseline:
@@ -86,7 +89,8 @@ def main() -> None:
         before_label, before = "no sharing", timed(judge, singles, games, form_fill, keyed=False)
     after = timed(judge, singles, games, form_fill, keyed=True)
     drift = max(abs(a - b) for a, b in zip(before[2], after[2]))
-    print(f"{len(singles)} single grades and {len(games)} games over {args.items} items, judge {args.judge}")
+    print(f"{len(singles)} single grades and {len(games)} games over {args.items} items, judge {args.judge}, "
+          f"rubric {judge.rubric.name} {judge.rubric.version}")
     print(f"{before_label:>12}: {before[0]:.2f} s per grade, {before[1]:.2f} s per game")
     print(f"{'shared':>12}: {after[0]:.2f} s per grade, {after[1]:.2f} s per game")
     print(f"speed-up: {before[0] / after[0]:.2f}x per grade, {before[1] / after[1]:.2f}x per game; "

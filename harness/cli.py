@@ -13,6 +13,10 @@ import sys
 from harness.errors import EXIT_USAGE, UserError, run_main
 from harness.registry import BACKENDS, judge_kinds_help
 
+FAITHFULNESS_HELP = ("judges also check each RAG answer sentence by sentence against its retrieved passages (and "
+                     "'judge check' tests that on controlled sentences): auto (default: every judge but the weak "
+                     "embedded one), on, off")
+
 
 def add_run_parser(sub) -> None:
     p = sub.add_parser("run", help="generate answers for systems on a benchmark, score them, write the leaderboard")
@@ -47,6 +51,8 @@ def add_run_parser(sub) -> None:
                    help="pairwise plan: every variant vs an anchor plus SFT-family vs RAG-family pairs (default), "
                         "or every pair")
     p.add_argument("--anchor", help="anchor system for --pairing anchor (default: base, else the first system)")
+    p.add_argument("--judge-faithfulness", dest="judge_faithfulness", choices=["auto", "on", "off"],
+                   help=FAITHFULNESS_HELP)
     p.add_argument("--control", nargs="?", const="general_control",
                    help="also run the systems on a control benchmark (default general_control) to measure "
                         "over-specialisation")
@@ -76,7 +82,7 @@ def cmd_run(args) -> int:
         for part in prepared:
             is_control = part.config is not config
             print_plan(make_plan(part, [j.spec.name for j in judges], config.pairwise and not is_control,
-                                 config.pairing, config.anchor))
+                                 config.pairing, config.anchor, "off" if is_control else config.judge_faithfulness))
     except BaseException:
         for part in prepared:
             part.close()
@@ -88,9 +94,10 @@ def cmd_run(args) -> int:
         return 0
     results = [run(part.config, command=sys.argv, prepared=part) for part in prepared]
     if judges:
-        judge_newest(config.out, judges, config.pairwise, pairing=config.pairing, anchor=config.anchor)
+        judge_newest(config.out, judges, config.pairwise, pairing=config.pairing, anchor=config.anchor,
+                     faithfulness=config.judge_faithfulness)
         if config.control:  # single grades only: the control measures regression, not head-to-head wins
-            judge_newest(config.out, judges, False, benchmark=prepared[1].benchmark.spec.name)
+            judge_newest(config.out, judges, False, benchmark=prepared[1].benchmark.spec.name, faithfulness="off")
     path, comparison = write_leaderboard(config.out)
     print_run_summary(results[0], comparison, path)
     failed = sum(r.failed for r in results)
@@ -113,11 +120,12 @@ def build_judges(specs: list[str], rubric_name: str, options) -> list:
 
 
 def judge_newest(out: str, judges: list, pairwise: bool, run_id: str | None = None, *, pairing: str = "anchor",
-                 anchor: str | None = None, benchmark: str | None = None) -> None:
+                 anchor: str | None = None, benchmark: str | None = None, faithfulness: str = "auto") -> None:
     import time
 
     from harness.judge.pairing import plan_pairs
-    from harness.judge.run import judge_comparison
+    from harness.judge.run import judge_comparison, judge_support
+    from harness.judge.support import RETRIEVING_FAMILIES, wants_support
     from harness.plan import judge_throughput_key, record_throughput
     from harness.run_records import collect
 
@@ -125,13 +133,25 @@ def judge_newest(out: str, judges: list, pairwise: bool, run_id: str | None = No
     pairs = plan_pairs(comparison.systems, comparison.families(), pairing, anchor)
     for judge in judges:
         started = time.perf_counter()
+        support = {"support": 0, "unparsed": 0}
         try:
             counts = judge_comparison(out, comparison, judge, pairwise=pairwise, pairs=pairs)
+            grading = time.perf_counter() - started
+            if wants_support(judge.spec.name, faithfulness):
+                support = judge_support(out, comparison, judge)
+                if support["support"]:
+                    record_throughput(out, judge_throughput_key(judge.spec.name, "support"),
+                                      time.perf_counter() - started - grading, support["support"])
+                    print(f"judge {judge.spec.name}: {support['support']} RAG answers checked against their "
+                          f"passages, {support['unparsed']} unparsed")
+            elif faithfulness == "auto" and set(comparison.families().values()) & RETRIEVING_FAMILIES:
+                print(f"judge {judge.spec.name}: faithfulness left to the embedding estimate (a weak judge; "
+                      f"--judge-faithfulness on makes it check anyway)")
         finally:
             judge.close()
         calls = counts["single"] + counts["pairwise"]
         if calls:  # one mean per judge: games cost about a quarter of a grade on the form-filling judge
-            per = (time.perf_counter() - started) / (counts["single"] + 0.25 * counts["pairwise"])
+            per = grading / (counts["single"] + 0.25 * counts["pairwise"])
             record_throughput(out, judge_throughput_key(judge.spec.name, "single"), per * counts["single"],
                               counts["single"])
             record_throughput(out, judge_throughput_key(judge.spec.name, "game"), per * 0.25 * counts["pairwise"],
@@ -151,7 +171,7 @@ def cmd_judge(args) -> int:
                         hint="python -m harness judge check --judge SPEC --benchmark B --limit N")
 
     judges = build_judges([j for j in args.judge.split(",") if j.strip()], args.rubric, RunConfig())
-    judge_newest(args.out, judges, not args.no_pairwise, args.run)
+    judge_newest(args.out, judges, not args.no_pairwise, args.run, faithfulness=args.judge_faithfulness)
     path, _ = write_leaderboard(args.out, args.run)
     print(f"wrote {path}")
     return 0
@@ -172,6 +192,7 @@ def cmd_judge_check(args) -> int:
     checks = check_judges(args.judge.split(","), load_rubric(args.rubric),
                           benchmark=args.benchmark or "indian_cultural_nuance", split=args.split, limit=args.limit,
                           out=args.out, seed=args.seed, pairwise=not args.no_pairwise,
+                          support=args.judge_faithfulness,
                           options={"api_key_env": options.api_key_env, "concurrency": options.concurrency,
                                    "batch_size": options.batch_size})
     print_table(checks)
@@ -366,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run", help="run id (default: the newest run, with older runs of the same benchmark)")
     p.add_argument("--out", default="results")
     p.add_argument("--no-pairwise", action="store_true")
+    p.add_argument("--judge-faithfulness", dest="judge_faithfulness", choices=["auto", "on", "off"], default="auto",
+                   help=FAITHFULNESS_HELP)
     p.add_argument("--benchmark", help="check: benchmark name or path (default: indian_cultural_nuance)")
     p.add_argument("--split", help="check: split (default: dev when the benchmark has one)")
     p.add_argument("--limit", type=int, help="check: at most N items, round-robin over categories")

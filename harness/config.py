@@ -97,6 +97,7 @@ class RunConfig(BaseModel):
     control: str | None = None  # a control benchmark run with the same systems (e.g. general_control)
     control_limit: int | None = Field(default=None, ge=1)  # items of the control benchmark (default: limit)
     pairing: Literal["anchor", "all"] = "anchor"  # which pairwise games the judge plays
+    judge_faithfulness: Literal["auto", "on", "off"] = "auto"  # judges check RAG answers against their passages
     anchor: str | None = None  # the anchor system for pairing=anchor (default: base if present, else the first)
     dry_run: bool = False  # print the plan and stop
 

@@ -46,3 +46,10 @@ def pairwise_game_key(rubric: str, rubric_version: str, judge_fingerprint: str, 
                       first_hash: str, second_hash: str) -> str:
     return hash_value([JUDGE_KEY_VERSION, "pairwise", rubric, rubric_version, judge_fingerprint, item_id,
                        item_digest, first_hash, second_hash], 32)
+
+
+def support_judgment_key(prompt_version: str, judge_fingerprint: str, item_id: str, answer_hash: str,
+                         passages_hash: str) -> str:
+    """A judge's faithfulness check of one answer: a new answer, new passages or a new prompt mean a new check."""
+    return hash_value([JUDGE_KEY_VERSION, "support", prompt_version, judge_fingerprint, item_id, answer_hash,
+                       passages_hash], 32)

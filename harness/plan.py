@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.judge.pairing import plan_pairs
+from harness.judge.support import RETRIEVING_FAMILIES, wants_support
 from harness.keys import generation_key
 
 # Rough seconds per call when nothing was measured yet: the embedded 135M model on 2 CPU cores
 # (vLLM's CPU build generates about 3.5x faster there; judges run in-process either way).
-ROUGH_CPU_SECONDS = {"answer": 3.3, "single": 2.1, "game": 0.54}
+ROUGH_CPU_SECONDS = {"answer": 3.3, "single": 2.1, "game": 0.54, "support": 2.0}
 ROUGH_SERVER_ANSWER = 1.0
 LARGE_PLAN_MINUTES = 15
 
@@ -41,6 +42,7 @@ class Plan:
     single_grades: int = 0
     pairs: list[tuple[str, str]] = field(default_factory=list)
     games: int = 0
+    support_checks: int = 0  # RAG answers a judge checks against their passages (judge faithfulness)
     judges: list[str] = field(default_factory=list)
     seconds: float = 0.0
     measured: bool = True
@@ -95,7 +97,8 @@ def seconds_per(data: dict, key: str, rough: float) -> tuple[float, bool]:
     return rough, False
 
 
-def make_plan(prepared, judges: list[str], pairwise: bool, pairing: str, anchor: str | None) -> Plan:
+def make_plan(prepared, judges: list[str], pairwise: bool, pairing: str, anchor: str | None,
+              faithfulness: str = "off") -> Plan:
     """What ``run`` will do for ``prepared`` (a ``harness.runner.Prepared``), with no generation."""
     from harness.store import JsonlStore, KeyedCache
 
@@ -131,6 +134,8 @@ def make_plan(prepared, judges: list[str], pairwise: bool, pairing: str, anchor:
         if pairwise:
             plan.pairs = plan_pairs([s.name for s in prepared.systems], families, pairing, anchor)
             plan.games = len(plan.pairs) * n_items * 2 * len(judges)
+        retrieving = sum(s.family in RETRIEVING_FAMILIES for s in prepared.systems)
+        plan.support_checks = retrieving * n_items * sum(wants_support(j, faithfulness) for j in judges)
     throughput = load_throughput(config.out)
     seconds = 0.0
     for row in rows:
@@ -140,7 +145,8 @@ def make_plan(prepared, judges: list[str], pairwise: bool, pairing: str, anchor:
         plan.measured &= measured or row.to_generate == 0
     for judge in judges:
         for kind, count in (("single", plan.single_grades // max(len(judges), 1)),
-                            ("game", plan.games // max(len(judges), 1))):
+                            ("game", plan.games // max(len(judges), 1)),
+                            ("support", retrieving * n_items if wants_support(judge, faithfulness) else 0)):
             per, measured = seconds_per(throughput, judge_throughput_key(judge, kind), ROUGH_CPU_SECONDS[kind])
             seconds += per * count
             plan.measured &= measured or count == 0
@@ -175,7 +181,9 @@ def print_plan(plan: Plan) -> None:
     if plan.judges:
         pairs = ", ".join(f"{a} v {b}" for a, b in plan.pairs) or "none"
         console.print(f"judging with {', '.join(plan.judges)}: at most {plan.single_grades} grades and "
-                      f"{plan.games} pairwise games (pairs: {pairs}; both orders; cached verdicts are skipped)")
+                      f"{plan.games} pairwise games (pairs: {pairs}; both orders; cached verdicts are skipped)"
+                      + (f", and {plan.support_checks} RAG answers checked against their passages"
+                         if plan.support_checks else ""))
     minutes = plan.seconds / 60
     console.print(f"estimated time: {minutes:.1f} min" + ("" if plan.measured else
                                                            " (rough: from a 2-core CPU figure, not measured here)"))

@@ -160,6 +160,18 @@ class PairwiseGame(JudgeRecord):
     verdict: Literal["first", "second", "tie"] | None = None
 
 
+class SupportJudgment(JudgeRecord):
+    """A judge's sentence-by-sentence check of one RAG answer against the passages it retrieved."""
+
+    system: str
+    answer_hash: str
+    passages_hash: str
+    sentences: list[str] = Field(default_factory=list)
+    supported: list[bool] = Field(default_factory=list)  # empty unless status is ok
+    probabilities: list[float] | None = None  # P("yes") per sentence, from a form-filling judge
+    value: float | None = None  # share of sentences supported
+
+
 class HumanJudgment(Record):
     """One annotator's rubric scores for one blinded answer."""
 
@@ -223,7 +235,8 @@ class JudgeCheck(Record):
     """A judge's meta-evaluation on controlled answers (``python -m harness judge check``).
 
     Keyed by the judge's fingerprint, the rubric's name and version and the benchmark items'
-    content hash (with the controls' version, seed and thresholds), so a rerun reads it back.
+    content hash (with the controls' version, seed, thresholds and whether the faithfulness contrast
+    ran), so a rerun reads it back.
     """
 
     key: str
@@ -246,6 +259,10 @@ class JudgeCheck(Record):
     position_consistency: float | None = None
     length_preference: float | None = None  # how often the padded weaker answer beats the reference
     unparsed_rate: float
+    # faithfulness contrast (judges that check faithfulness): accuracy on supported, falsified and off_topic
+    # sentences, pooled unsupported, balanced (mean of supported and unsupported), unparsed share of replies
+    support: dict[str, float | None] | None = None
+    support_n: dict[str, int] = Field(default_factory=dict)  # sentences scored per kind, and replies
     thresholds: dict[str, Any]
     passed: bool
     failures: list[str] = Field(default_factory=list)

@@ -29,7 +29,8 @@ class JudgeCheckThresholds(BaseModel):
     min_correct_order_by_contrast: dict[str, float] = Field(default_factory=dict)  # stricter bars, e.g. falsified
     min_position_consistency: float = Field(0.8, ge=0, le=1)
     max_length_preference: float = Field(0.2, ge=0, le=1)  # padded weaker answer beating the reference
-    max_unparsed_rate: float = Field(0.05, ge=0, le=1)
+    max_unparsed_rate: float = Field(0.05, ge=0, le=1)  # of grades and games; separately, of faithfulness replies
+    min_support_accuracy: float = Field(0.8, ge=0, le=1)  # faithfulness: supported, falsified and off-topic sentences
 
 
 class Rubric(BaseModel):
@@ -59,6 +60,15 @@ class Rubric(BaseModel):
     @property
     def flags(self) -> list[str]:
         return [c.flag for c in self.criteria if c.flag]
+
+    @property
+    def prompt_hash(self) -> str:
+        """Hash of everything a judge is shown besides the item and answers: the prompts, the criteria and
+        their anchors. Part of the judge's fingerprint, so an edited prompt never reuses old verdicts."""
+        from harness.hashing import hash_value
+
+        return hash_value([self.single_prompt, self.pairwise_prompt, self.verdict_format, self.criteria_text(),
+                           self.scale])
 
     def criteria_text(self) -> str:
         lines = []

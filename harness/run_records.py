@@ -76,6 +76,7 @@ class Comparison:
     games: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # (judge, item, first, second hash) -> game
     rubric_version: str | None = None
     humans: dict[tuple, list[dict[str, Any]]] = field(default_factory=dict)  # (item, system, answer hash) -> records
+    supports: dict[tuple, dict[str, Any]] = field(default_factory=dict)  # (judge, item, answer hash) -> faithfulness
     memo: dict[tuple, Any] = field(default_factory=dict, repr=False)  # derived statistics, computed once per render
 
     def cached(self, key: tuple, compute):
@@ -127,11 +128,19 @@ class Comparison:
     def game(self, judge: str, item_id: str, first: str, second: str) -> dict[str, Any] | None:
         return self.games.get((judge, item_id, self.answer_hash(first, item_id), self.answer_hash(second, item_id)))
 
+    def support(self, judge: str, system: str, item_id: str) -> dict[str, Any] | None:
+        """The judge's sentence-by-sentence faithfulness check of this system's answer, if one was made."""
+        return self.supports.get((judge, item_id, self.answer_hash(system, item_id)))
+
+    def support_judges(self) -> list[str]:
+        return sorted({key[0] for key in self.supports})
+
     def human(self, system: str, item_id: str) -> list[dict[str, Any]]:
         return self.humans.get((item_id, system, self.answer_hash(system, item_id)), [])
 
     def load_judgments(self, out_dir: Path, rubric: tuple[str, str] | None) -> None:
-        """Read every run's judge and human records for one rubric (name, version); newer records win."""
+        """Read every run's judge and human records for one rubric (name, version), and every judge faithfulness
+        check; newer records win."""
         self.rubric_version = rubric[1] if rubric else None
 
         def wanted(r: dict[str, Any]) -> bool:
@@ -149,6 +158,8 @@ class Comparison:
         for r in iter_run_files(out_dir, "pairwise.jsonl"):
             if wanted(r):
                 self.games[(r["judge"], r["item_id"], r["first_hash"], r["second_hash"])] = r
+        for r in iter_run_files(out_dir, "support.jsonl"):  # faithfulness grades no rubric: every check counts
+            self.supports[(r["judge"], r["item_id"], r["answer_hash"])] = r
 
 
 def iter_run_files(out_dir: Path, name: str):

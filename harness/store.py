@@ -26,10 +26,10 @@ _warned: set[str] = set()
 
 def _required_keys(name: str) -> tuple[str, ...]:
     """Fields a record of this file kind must carry for readers to use it."""
-    from harness.records import Answer, HumanJudgment, Judgment, PairwiseGame, Score
+    from harness.records import Answer, HumanJudgment, Judgment, PairwiseGame, Score, SupportJudgment
 
     model = {"generations.jsonl": Answer, "scores.jsonl": Score, "judgments.jsonl": Judgment,
-             "pairwise.jsonl": PairwiseGame, "human.jsonl": HumanJudgment}.get(name)
+             "pairwise.jsonl": PairwiseGame, "human.jsonl": HumanJudgment, "support.jsonl": SupportJudgment}.get(name)
     return tuple(n for n, f in model.model_fields.items() if f.is_required()) if model else ()
 
 

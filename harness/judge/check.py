@@ -2,7 +2,10 @@
 
 Every item yields a reference answer and six broken ones (``harness.judge.controls``). The judge
 grades each answer and plays each contrast (reference vs broken) in both orders; the automatic
-key-point scorer goes through the same contrasts as the judge named ``coverage``. Verdicts are
+key-point scorer goes through the same contrasts as the judge named ``coverage``. A judge that checks
+faithfulness (``harness.judge.support.wants_support``) also marks sentences against the reference as
+passage: reference sentences must come back SUPPORTED, the falsified answer's changed sentence and an
+off-topic sentence UNSUPPORTED (``support_controls``). Verdicts are
 cached under ``<out>/judge_checks/`` by the same keys as a run's judgments, and each summary is a
 ``JudgeCheck`` record keyed by judge fingerprint, rubric name and version and the items' content
 hash, so a rerun is free:
@@ -13,6 +16,7 @@ hash, so a rerun is free:
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from harness.benchmark import load_benchmark
@@ -20,14 +24,17 @@ from harness.errors import UserError, did_you_mean
 from harness.hashing import hash_value
 from harness.judge.controls import CONTRASTS, CONTROLS_VERSION, LENGTH_CONTRAST, Controls, build_controls
 from harness.progress import progress_bar
-from harness.records import ContrastResult, Item, JudgeCheck, Judgment, PairwiseGame
+from harness.records import ContrastResult, Item, JudgeCheck, Judgment, PairwiseGame, SupportJudgment
 from harness.rubric import JudgeCheckThresholds, Rubric
 from harness.store import JsonlStore
 
 CHECKS_DIR = "judge_checks"
 CHECK_RUN_ID = "judge-check"
 COVERAGE = "coverage"
-CHECK_KEY_VERSION = 1
+CHECK_KEY_VERSION = 2  # 2: whether pairwise games and the faithfulness contrast ran are part of the key
+SUPPORT_KINDS = ("supported", "falsified", "off_topic")  # what each checked sentence is; only the first is supported
+MIN_OFF_TOPIC_WORDS = 6
+SUPPORT_SYSTEM = "support-controls"  # the system named on the cached support judgments
 
 
 class CoverageJudge:
@@ -49,9 +56,16 @@ class CoverageJudge:
                 for (item, _), r in zip(pairs, results)]
 
 
-def check_key(fingerprint: str, rubric: Rubric, content_hash: str, seed: int) -> str:
+def check_key(fingerprint: str, rubric: Rubric, content_hash: str, seed: int, pairwise: bool = True,
+              support: bool = False) -> str:
+    """The check's identity; whether pairwise games were played and (by the faithfulness prompt's version)
+    whether the faithfulness contrast ran are in it, so a check made without either is never read back as
+    one that has it (nor the reverse)."""
+    from harness.judge.support import SUPPORT_PROMPT_VERSION
+
     return hash_value([CHECK_KEY_VERSION, fingerprint, rubric.name, rubric.version, content_hash, CONTROLS_VERSION,
-                       seed, rubric.judge_check.model_dump()], 32)
+                       seed, rubric.judge_check.model_dump(), pairwise, SUPPORT_PROMPT_VERSION if support else None],
+                      32)
 
 
 def checks_path(out_dir: Path | str) -> Path:
@@ -100,24 +114,39 @@ def select_items(benchmark: str, split: str | None, limit: int | None) -> tuple:
     return chosen, pool.items
 
 
+def validate_support(setting: str) -> None:
+    if setting not in ("auto", "on", "off"):
+        raise UserError(f"judge faithfulness must be auto, on or off, not '{setting}'",
+                        hint=did_you_mean(setting, ["auto", "on", "off"]))
+
+
 def run_check(out_dir: Path | str, judge, rubric: Rubric, benchmark, pool: list[Item], *, seed: int = 0,
-              pairwise: bool = True) -> JudgeCheck:
-    """Check one judge (a ``Judge`` or a ``CoverageJudge``); reuses a stored check with the same key."""
+              pairwise: bool = True, support: str = "auto") -> JudgeCheck:
+    """Check one judge (a ``Judge`` or a ``CoverageJudge``); reuses a stored check with the same key.
+    ``support`` (auto, on, off) says whether its faithfulness verdicts are checked too (never coverage's)."""
+    from harness.judge.support import wants_support
+
     validate_thresholds(rubric.judge_check)
+    validate_support(support)
     name = judge.name if isinstance(judge, CoverageJudge) else judge.spec.name
-    key = check_key(judge.fingerprint, rubric, benchmark.content_hash, seed)
+    with_support = not isinstance(judge, CoverageJudge) and wants_support(name, support)
+    pairwise = pairwise and not isinstance(judge, CoverageJudge)  # the scorer plays no games
+    key = check_key(judge.fingerprint, rubric, benchmark.content_hash, seed, pairwise, with_support)
     for stored in load_checks(out_dir):
         if stored.key == key:
             return stored
     controls = build_controls(benchmark.items, pool, seed)
     if isinstance(judge, CoverageJudge):
         scores, verdicts, unparsed, total = _coverage_scores(judge, controls), {}, 0, 0
-        scale, pairwise = judge.scale, False
+        scale = judge.scale
     else:
         scores, verdicts, unparsed, total = _judge_verdicts(out_dir, judge, controls, pairwise)
         scale = f"mean of the rubric's criteria, {rubric.scale['min']}-{rubric.scale['max']}"
     check = summarise(controls, scores, verdicts, rubric.judge_check, pairwise=pairwise)
     check["unparsed_rate"] = unparsed / total if total else 0.0
+    if with_support:
+        cases = support_controls(controls, seed)
+        check["support"], check["support_n"] = support_figures(cases, _support_verdicts(out_dir, judge, cases))
     check["failures"] = failures(check, rubric.judge_check)
     record = JudgeCheck(key=key, judge=name, judge_fingerprint=judge.fingerprint, rubric=rubric.name,
                         rubric_version=rubric.version, benchmark=benchmark.spec.name,
@@ -207,6 +236,86 @@ def _judge_verdicts(out_dir, judge, controls: dict[str, Controls], pairwise: boo
     return scores, verdicts, unparsed, total + len(played)
 
 
+def support_controls(controls: dict[str, Controls], seed: int = 0) -> dict[str, tuple]:
+    """Per item: (``SupportCase`` with the reference as its one passage, the kind of each sentence).
+
+    Up to two reference sentences (supported), the falsified answer's sentences that differ from the
+    reference (skipped when the item has none) and the off-topic answer's first sentence of at least
+    ``MIN_OFF_TOPIC_WORDS`` words (else its first), in an order
+    shuffled by the item's seed. Sentences are split as the faithfulness checks split answers.
+    """
+    from harness.judge.support import SupportCase
+    from harness.scoring.faithfulness import sentences
+
+    cases = {}
+    for c in controls.values():
+        reference = c.answers["reference"]
+        own = sentences(reference)
+        rng = random.Random(f"{seed}:{c.item.id}:support")
+        picked = [(s, "supported") for s in rng.sample(own, min(2, len(own)))]
+        picked += [(s, "falsified") for s in sentences(c.answers.get("falsified") or "") if s not in own]
+        off = [s for s in sentences(c.answers.get("off_topic") or "") if s not in own]
+        claims = [s for s in off if len(s.split()) >= MIN_OFF_TOPIC_WORDS]  # a bare "No." asserts nothing to check
+        picked += [(s, "off_topic") for s in (claims or off)[:1]]
+        if not picked:
+            continue
+        rng.shuffle(picked)
+        cases[c.item.id] = (SupportCase([s for s, _ in picked], [reference]), [kind for _, kind in picked])
+    return cases
+
+
+def _support_verdicts(out_dir, judge, cases: dict[str, tuple]) -> dict[str, dict]:
+    """The judge's support reply per item, asked once per (judge, sentences, passages) and cached."""
+    from harness.judge.support import SUPPORT_PROMPT_VERSION
+    from harness.keys import support_judgment_key
+
+    path = Path(out_dir) / CHECKS_DIR / "support.jsonl"
+    done = {r["key"]: r for r in JsonlStore(path) if "key" in r}
+    hashes = {i: (hash_value(case.sentences), hash_value(case.passages)) for i, (case, _) in cases.items()}
+    keys = {i: support_judgment_key(SUPPORT_PROMPT_VERSION, judge.fingerprint, i, *hashes[i]) for i in cases}
+    todo = [i for i in cases if keys[i] not in done]
+    store = JsonlStore(path)
+    for part in _chunks(f"judge check: faithfulness ({judge.spec.name})", todo, judge.backend):
+        replies = judge.support([cases[i][0] for i in part])
+        for i, (completion, supported, attempts, probabilities) in zip(part, replies):
+            case = cases[i][0]
+            record = SupportJudgment(key=keys[i], run_id=CHECK_RUN_ID, item_id=i, system=SUPPORT_SYSTEM,
+                                     judge=judge.spec.name, judge_fingerprint=judge.fingerprint,
+                                     rubric=judge.rubric.name, rubric_version=judge.rubric.version,
+                                     answer_hash=hashes[i][0], passages_hash=hashes[i][1], sentences=case.sentences,
+                                     supported=supported or [], probabilities=probabilities,
+                                     value=sum(supported) / len(supported) if supported else None,
+                                     status="error" if completion.error else ("ok" if supported is not None
+                                                                              else "unparsed"),
+                                     attempts=attempts, raw=completion.text or completion.error or "")
+            store.append(record)
+            done[record.key] = record.model_dump()
+    store.close()
+    return {i: done[keys[i]] for i in cases}
+
+
+def support_figures(cases: dict[str, tuple], replies: dict[str, dict]) -> tuple[dict, dict]:
+    """Accuracy per sentence kind, pooled over unsupported kinds, balanced, and the unparsed share of replies.
+    An unparsed or failed reply scores none of its sentences."""
+    marked: dict[str, list[bool]] = {kind: [] for kind in SUPPORT_KINDS}
+    unparsed = 0
+    for i, (case, kinds) in cases.items():
+        reply = replies[i]
+        supported = reply.get("supported") or []
+        if reply.get("status") != "ok" or len(supported) != len(kinds):
+            unparsed += 1
+            continue
+        for kind, said in zip(kinds, supported):
+            marked[kind].append(said == (kind == "supported"))
+    share = (lambda values: sum(values) / len(values) if values else None)
+    figures = {kind: share(marked[kind]) for kind in SUPPORT_KINDS}
+    figures["unsupported"] = share(marked["falsified"] + marked["off_topic"])
+    both = [figures["supported"], figures["unsupported"]]
+    figures["balanced"] = None if None in both else sum(both) / 2
+    figures["unparsed"] = unparsed / len(cases) if cases else 0.0
+    return figures, {**{kind: len(marked[kind]) for kind in SUPPORT_KINDS}, "replies": len(cases)}
+
+
 def _chunks(label: str, todo: list, backend):
     """Item-major parts (the order they were listed in), so a backend can reuse each item's prompt prefix."""
     if not todo:
@@ -283,15 +392,28 @@ def failures(check: dict, thresholds: JudgeCheckThresholds) -> list[str]:
         failed.append(f"length preference {length:.0%} (at most {thresholds.max_length_preference:.0%})")
     if check["unparsed_rate"] > thresholds.max_unparsed_rate:
         failed.append(f"unparsed {check['unparsed_rate']:.0%} (at most {thresholds.max_unparsed_rate:.0%})")
+    support = check.get("support")
+    if support:
+        for kind in SUPPORT_KINDS:
+            value = support[kind]
+            if value is not None and value < thresholds.min_support_accuracy:
+                failed.append(f"faithfulness {kind}: {value:.0%} of sentences marked correctly "
+                              f"(needs {thresholds.min_support_accuracy:.0%})")
+        if support["unparsed"] > thresholds.max_unparsed_rate:
+            failed.append(f"faithfulness unparsed {support['unparsed']:.0%} "
+                          f"(at most {thresholds.max_unparsed_rate:.0%})")
     return failed
 
 
 def check_judges(specs: list[str], rubric: Rubric, *, benchmark: str, split: str | None, limit: int | None,
-                 out: str, seed: int = 0, pairwise: bool = True, options=None) -> list[JudgeCheck]:
-    """Check every judge of a comma-separated panel, then the key-point scorer, on the same controls."""
+                 out: str, seed: int = 0, pairwise: bool = True, support: str = "auto",
+                 options=None) -> list[JudgeCheck]:
+    """Check every judge of a comma-separated panel, then the key-point scorer, on the same controls;
+    ``support`` (auto, on, off) adds the faithfulness contrast for the judges that check faithfulness."""
     from harness.judge.judge import Judge, parse_judge_spec
 
     validate_thresholds(rubric.judge_check)
+    validate_support(support)
     names = [s.strip() for s in specs if s.strip()]
     judges = [CoverageJudge(rubric) if name == COVERAGE else
               Judge(parse_judge_spec(name), rubric, **(options or {})) for name in names]
@@ -301,7 +423,8 @@ def check_judges(specs: list[str], rubric: Rubric, *, benchmark: str, split: str
     checks = []
     for judge in judges:
         try:
-            checks.append(run_check(out, judge, rubric, chosen, pool, seed=seed, pairwise=pairwise))
+            checks.append(run_check(out, judge, rubric, chosen, pool, seed=seed, pairwise=pairwise,
+                                    support=support))
         finally:
             if not isinstance(judge, CoverageJudge):
                 judge.close()

@@ -49,7 +49,7 @@ class Judge:
     @cached_property
     def fingerprint(self) -> str:
         return hash_value({"judge": self.backend.identity(), "params": self.params.model_dump(),
-                           "mode": self.spec.mode, "rubric": [self.rubric.name, self.rubric.version]})
+                           "mode": self.spec.mode, "rubric": [self.rubric.name, self.rubric.version, self.rubric.prompt_hash]})
 
     def _form(self, conversations, fields, keys=None) -> list[list[dict[str, float]]]:
         """Form-fill each prompt; prompts with the same key (the item) share one prefill of their prefix."""
@@ -59,7 +59,8 @@ class Judge:
         return form_fill(self.backend, texts, fields, keys=keys)
 
     def _complete(self, conversations: list[list[dict[str, str]]], accept) -> list[tuple[Completion, object, int]]:
-        """Generate, parse with ``accept``; retry what failed with sampling. (completion, parsed, attempts)."""
+        """Generate, parse with ``accept(index, completion)``; retry what failed with sampling.
+        (completion, parsed, attempts) per conversation."""
         prompts = [Prompt(item_id=str(i), messages=m) for i, m in enumerate(conversations)]
         results: list = [None] * len(prompts)
         pending = list(range(len(prompts)))
@@ -69,7 +70,7 @@ class Judge:
             completions = self.backend.generate([prompts[i] for i in pending], params)
             still = []
             for i, completion in zip(pending, completions):
-                parsed = None if completion.error else accept(completion)
+                parsed = None if completion.error else accept(i, completion)
                 results[i] = (completion, parsed, attempt + 1)
                 if parsed is None:
                     still.append(i)
@@ -84,7 +85,7 @@ class Judge:
         if self.spec.mode == "form":
             return self._grade_form(pairs)
 
-        def accept(completion: Completion):
+        def accept(_, completion: Completion):
             verdict = parse_single(completion.text, rubric.criterion_ids, rubric.flags, low, high)
             if verdict is None:
                 return None
@@ -120,4 +121,24 @@ class Judge:
                 verdicts.append((Completion(text=raw), {" A": "a", " B": "b", " TIE": "tie"}[choice], 1))
             return verdicts
         return self._complete([pairwise_prompt(self.rubric, item, a, b) for item, a, b in triples],
-                              lambda completion: parse_pairwise(completion.text))
+                              lambda _, completion: parse_pairwise(completion.text))
+
+    def support(self, cases) -> list[tuple[Completion, list[bool] | None, int, list[float] | None]]:
+        """Per ``SupportCase``: (completion, supported per sentence or None when unparsed, attempts,
+        the probability of "yes" per sentence on a form-filling judge, else None)."""
+        from harness.judge.support import answer_prompt, parse_support, sentence_prompt
+
+        if self.spec.mode == "form":
+            flat = [(k, sentence) for k, case in enumerate(cases) for sentence in case.sentences]
+            fields = [("SUPPORTED:", [" yes", " no"])]
+            filled = self._form([sentence_prompt(cases[k].passages, s) for k, s in flat], fields,
+                                keys=[k for k, _ in flat]) if flat else []
+            probabilities: list[list[float]] = [[] for _ in cases]
+            for (k, _), [dist] in zip(flat, filled):
+                probabilities[k].append(dist[" yes"])
+            return [(Completion(text="form-filled: " + ", ".join(f"{n}={p:.2f}" for n, p in enumerate(ps, 1))),
+                     [p > 0.5 for p in ps], 1, ps) for ps in probabilities]
+        return [(completion, parsed, attempts, None) for completion, parsed, attempts in self._complete(
+            [answer_prompt(case) for case in cases],
+            lambda k, completion: parse_support(completion.text, len(cases[k].sentences)))]
+

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.keys import item_hash, pairwise_game_key, single_judgment_key
+from harness.keys import item_hash, pairwise_game_key, single_judgment_key, support_judgment_key
 from harness.judge.judge import Judge
 from harness.judge.pairing import plan_pairs
 from harness.progress import progress_bar
-from harness.records import Item, Judgment, PairwiseGame
+from harness.records import Item, Judgment, PairwiseGame, SupportJudgment
 from harness.run_records import Comparison
 from harness.store import JsonlStore
 
@@ -34,7 +34,7 @@ def game_key(judge: Judge, item: Item, first_hash: str, second_hash: str) -> str
 
 def existing_keys(out_dir: Path) -> set[str]:
     keys = set()
-    for name in ("judgments.jsonl", "pairwise.jsonl"):
+    for name in ("judgments.jsonl", "pairwise.jsonl", "support.jsonl"):
         for path in (Path(out_dir) / "runs").glob(f"*/{name}"):
             keys |= {record["key"] for record in JsonlStore(path)}
     return keys
@@ -90,6 +90,49 @@ def judge_comparison(out_dir: Path, comparison: Comparison, judge: Judge, *, pai
         for (first, second, item), (completion, verdict, attempts) in zip(
             part, judge.compare([(item, texts[(first, item.id)], texts[(second, item.id)]) for first, second, item in part]))
     ], store, counts, "pairwise")
+    store.close()
+    return counts
+
+
+def judge_support(out_dir: Path, comparison: Comparison, judge: Judge, loader=None) -> dict[str, int]:
+    """Judge faithfulness: for every answer that recorded retrieved passages, the judge checks each sentence
+    against those passages (``harness.judge.support``). Records go to the newest run's ``support.jsonl``."""
+    from harness.hashing import hash_value
+    from harness.judge.support import SUPPORT_PROMPT_VERSION, SupportCase
+    from harness.scoring.faithfulness import load_passages, sentences
+
+    loader = loader or load_passages
+    run_dir = comparison.runs[comparison.systems[0]].run_dir
+    done = existing_keys(out_dir)
+    counts = {"support": 0, "unparsed": 0}
+    todo = []
+    for system in comparison.systems:
+        config = comparison.manifest(system)["systems"][system].get("config") or {}
+        for item in comparison.items:
+            answer = comparison.answer(system, item.id)
+            ids = [r["chunk_id"] for r in answer.get("retrieved") or [] if r.get("chunk_id")]
+            if not ids or answer.get("status", "ok") != "ok" or not sentences(answer["text"]):
+                continue
+            found = loader(ids, config)
+            passages = [found[c] for c in ids if c in found]
+            answer_hash = comparison.answer_hash(system, item.id)
+            passages_hash = hash_value(passages)
+            key = support_judgment_key(SUPPORT_PROMPT_VERSION, judge.fingerprint, item.id, answer_hash, passages_hash)
+            if key not in done:
+                todo.append((system, item, key, answer_hash, passages_hash, SupportCase(sentences(answer["text"]),
+                                                                                         passages)))
+    store = JsonlStore(run_dir / "support.jsonl")
+    _judge_in_chunks(f"faithfulness ({judge.spec.name})", todo, judge.backend, lambda part: [
+        SupportJudgment(key=key, run_id=run_dir.name, item_id=item.id, system=system, judge=judge.spec.name,
+                        judge_fingerprint=judge.fingerprint, rubric=judge.rubric.name,
+                        rubric_version=judge.rubric.version, answer_hash=answer_hash, passages_hash=passages_hash,
+                        sentences=case.sentences, supported=supported or [], probabilities=probabilities,
+                        value=(sum(supported) / len(supported)) if supported else None,
+                        status="error" if completion.error else ("ok" if supported is not None else "unparsed"),
+                        attempts=attempts, raw=completion.text or completion.error or "")
+        for (system, item, key, answer_hash, passages_hash, case), (completion, supported, attempts, probabilities)
+        in zip(part, judge.support([case for *_, case in part]))
+    ], store, counts, "support")
     store.close()
     return counts
 

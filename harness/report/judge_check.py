@@ -11,6 +11,9 @@ from harness.judge.controls import CONTRASTS
 from harness.records import JudgeCheck
 
 WHAT = {c.name: c.what for c in CONTRASTS}
+SUPPORT_ROWS = (("supported", "reference sentences", "SUPPORTED"),
+                ("falsified", "the falsified answer's changed sentences", "UNSUPPORTED"),
+                ("off_topic", "another item's first sentence", "UNSUPPORTED"))
 
 
 def _share(value: float | None) -> str:
@@ -38,6 +41,9 @@ def check_sentence(check: JudgeCheck | None, judge: str | None = None) -> str:
         measured += f", position consistency {check.position_consistency:.2f}"
     if check.length_preference is not None:
         measured += f", padded answer preferred {_share(check.length_preference)}"
+    if check.support and check.support.get("balanced") is not None:
+        measured += (f"; faithfulness: {_share(check.support['supported'])} of supported and "
+                     f"{_share(check.support['unsupported'])} of unsupported sentences marked correctly")
     where = f"{check.n_items} {check.benchmark} items"
     if check.passed:
         return f"judge check ({check.judge}, {where}): {measured} (pass)."
@@ -74,8 +80,23 @@ def markdown(checks: list[JudgeCheck]) -> str:
                          f"{_share(row.pairwise_correct)} | {_share(row.position_consistency)} | "
                          f"{_share(row.single_worse_wins)} / {_share(row.pairwise_worse_wins)} | {separation} | "
                          f"{_share(row.threshold)} | {result} |")
+        lines += _support_lines(check)
         lines += ["", f"> {_cell(check_sentence(check))}", ""]
     return "\n".join(lines)
+
+
+def _support_lines(check: JudgeCheck) -> list[str]:
+    if not check.support:
+        return []
+    support, n = check.support, check.support_n
+    needs = check.thresholds.get("min_support_accuracy")
+    lines = ["", f"Faithfulness: sentences checked against the item's reference answer as the only passage; "
+                 f"balanced accuracy {_share(support.get('balanced'))}, unparsed {_share(support.get('unparsed'))} "
+                 f"of {n.get('replies', 0)} replies.", "",
+             "| sentences | expected | n | marked correctly | needs |", "| :-- | :-- | --: | --: | --: |"]
+    for kind, what, expected in SUPPORT_ROWS:
+        lines.append(f"| {what} | {expected} | {n.get(kind, 0)} | {_share(support.get(kind))} | {_share(needs)} |")
+    return lines
 
 
 def write_markdown(out_dir: Path | str, checks: list[JudgeCheck]) -> Path:
@@ -104,4 +125,13 @@ def print_table(checks: list[JudgeCheck]) -> None:
                           f"{_share(row.single_worse_wins)} / {_share(row.pairwise_worse_wins)}", separation,
                           "n/a" if row.passed is None else ("pass" if row.passed else "[red]FAIL[/red]"))
         console.print(table)
+        if check.support:
+            support = Table(title=escape(f"faithfulness: {check.judge} (balanced accuracy "
+                                         f"{_share(check.support.get('balanced'))}, unparsed "
+                                         f"{_share(check.support.get('unparsed'))})"))
+            for column in ("sentences", "expected", "n", "marked correctly"):
+                support.add_column(column, justify="right" if column in ("n", "marked correctly") else "left")
+            for kind, what, expected in SUPPORT_ROWS:
+                support.add_row(what, expected, str(check.support_n.get(kind, 0)), _share(check.support.get(kind)))
+            console.print(support)
         console.print(escape(check_sentence(check)))

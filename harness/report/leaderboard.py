@@ -53,7 +53,7 @@ def sections(comparison: Comparison, context: dict | None = None) -> list[str]:
         control_sections.control_section(comparison, context.get("control")),
         length_sections.length_control_section(comparison),
         retrieval.retrieval_section(comparison),
-        rag_diagnostics.rag_diagnostics_section(comparison),
+        rag_diagnostics.rag_diagnostics_section(comparison, out_dir=context.get("out")),
         costs.cost_section(comparison),
         costs.trained_section(comparison),
         history.history_section(context.get("history")),

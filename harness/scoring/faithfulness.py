@@ -60,12 +60,12 @@ def faithfulness(answers: list[str], passages: list[list[str]], embedder: str | 
     from harness.embedder import embed
     from harness.scoring.keypoints import answer_spans, content_words
 
-    sentences = [_sentences(a) for a in answers]
+    sentences_of = [sentences(a) for a in answers]
     spans = [[s for p in ps for s in answer_spans(p)] for ps in passages]
-    texts = [t for ss, sp in zip(sentences, spans) for t in ss + sp]
+    texts = [t for ss, sp in zip(sentences_of, spans) for t in ss + sp]
     vectors = embed(texts, embedder) if texts else np.zeros((0, 1))
     results, cursor = [], 0
-    for own, their, ps in zip(sentences, spans, passages):
+    for own, their, ps in zip(sentences_of, spans, passages):
         s_vec, p_vec = vectors[cursor : cursor + len(own)], vectors[cursor + len(own) : cursor + len(own) + len(their)]
         cursor += len(own) + len(their)
         if not own:
@@ -82,7 +82,8 @@ def faithfulness(answers: list[str], passages: list[list[str]], embedder: str | 
     return results
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
+    """An answer's sentences (clauses ending in . ! ? ; : or a line break), as both faithfulness checks see them."""
     import re
 
     return [s.strip() for s in re.split(r"(?<=[.!?;:])\s+|\n+", text) if len(s.strip()) > 2]
