@@ -45,6 +45,8 @@ def save_outputs(options: Options, env: dict, trainer, data_report: dict, wall_s
 
     args = options.args
     target = args.output_dir
+    # one staging path every process agrees on (trainer.save_model gathers shards across processes), so not
+    # harness.files.staging_dir, whose folder name is random per process; replace_dir does the same swap
     staging = target.parent / f".staging-{args.name}"
     main_process = trainer.is_world_process_zero()
     if main_process:

@@ -160,30 +160,33 @@ def build_trainer(options: Options, train_dataset, eval_dataset, model=None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: a UserError (bad option, bad data, contamination) is one line on stderr and exit 2."""
     import os
+
+    from harness.errors import run_main
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    try:
-        options = parse_args(argv)
-        if options.args.dry_run:
-            from systems.sft.dry_run import print_dry_run
+    return run_main(lambda: train(argv))
 
-            return print_dry_run(options)
-        from systems.sft.outputs import save_outputs
 
-        options.training.disable_tqdm = options.training.disable_tqdm or not sys.stderr.isatty()
-        train_dataset, eval_dataset, data_report = build_datasets(options)
-        trainer = build_trainer(options, train_dataset, eval_dataset)
-        started = time.perf_counter()
-        trainer.train()
-        folder = save_outputs(options, runtime(options), trainer, data_report, time.perf_counter() - started)
-        if folder is not None:
-            print(f"adapter saved to {folder}")
-        return 0
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def train(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    if options.args.dry_run:
+        from systems.sft.dry_run import print_dry_run
+
+        return print_dry_run(options)
+    from systems.sft.outputs import save_outputs
+
+    options.training.disable_tqdm = options.training.disable_tqdm or not sys.stderr.isatty()
+    train_dataset, eval_dataset, data_report = build_datasets(options)
+    trainer = build_trainer(options, train_dataset, eval_dataset)
+    started = time.perf_counter()
+    trainer.train()
+    folder = save_outputs(options, runtime(options), trainer, data_report, time.perf_counter() - started)
+    if folder is not None:
+        print(f"adapter saved to {folder}")
+    return 0
 
 
 if __name__ == "__main__":
