@@ -36,12 +36,14 @@ $(VENV)/.installed: pyproject.toml
 
 # The demo is timed from the first step (setup included) to the leaderboard, and says how long it took.
 demo:
-	@start=$$(date +%s); \
-	$(MAKE) --no-print-directory setup && \
+	@t0=$$(date +%s); \
+	$(MAKE) --no-print-directory setup && t1=$$(date +%s) && \
 	{ test -f adapters/sft/adapter_config.json || $(PY) -m systems.sft.train --config systems/sft/configs/cpu-quick.yaml; } && \
-	$(PY) -m harness judge check --judge embedded --limit $(DEMO_CHECK_LIMIT) && \
-	$(PY) -m harness run --config $(DEMO_CONFIG) && \
-	echo "make demo: $$(( $$(date +%s) - start )) s from start to results/leaderboard.md"
+	t2=$$(date +%s) && \
+	$(PY) -m harness judge check --judge embedded --limit $(DEMO_CHECK_LIMIT) && t3=$$(date +%s) && \
+	$(PY) -m harness run --config $(DEMO_CONFIG) && t4=$$(date +%s) && \
+	echo "make demo: $$((t4 - t0)) s from start to results/leaderboard.md (setup $$((t1 - t0)) s, SFT training" \
+	     "$$((t2 - t1)) s, judge check $$((t3 - t2)) s, run with control and judging $$((t4 - t3)) s)"
 
 # Debian's Chromium for the viewer's browser tests (playwright drives it; it never downloads a browser)
 setup-browser:
