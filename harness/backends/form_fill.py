@@ -65,12 +65,15 @@ def prefix_groups(ids: list[list[int]], keys: list | None = None,
 
 
 def form_fill(backend, texts: list[str], fields: list[tuple[str, list[str]]], adapter: str | None = None,
-              on_done=None, keys: list | None = None) -> list[list[dict[str, float]]]:
+              on_done=None, keys: list | None = None, share_across_groups: bool = True) -> list[list[dict[str, float]]]:
     """Per text, per field: {choice: probability renormalised over the choices}.
 
-    Prompts that share a prefix (one item's rubric, question and reference, graded for several
-    answers; ``keys`` names the item of each text) are prefilled once: the prefix's KV cache is repeated over each batch of continuations,
-    which are left-padded between prefix and continuation so every row ends at the same step.
+    Prompts that share a prefix (one item's question and reference, graded for several answers;
+    ``keys`` names the item of each text) are prefilled once: the prefix's KV cache is repeated over
+    each batch of continuations, which are left-padded between prefix and continuation so every row
+    ends at the same step. What every group shares (the rubric's instructions and criteria, before
+    any item) is prefilled once for the whole call and extended per group
+    (``share_across_groups``).
     """
     import copy
 
@@ -84,10 +87,25 @@ def form_fill(backend, texts: list[str], fields: list[tuple[str, list[str]]], ad
     ids = [row + shared[0] for row in tokenizer([t + fields[0][0] for t in texts], add_special_tokens=False)["input_ids"]]
     results: list[list[dict[str, float]] | None] = [None] * len(texts)
     device, pad = backend.device, tokenizer.pad_token_id
+    groups_of_prefix = prefix_groups(ids, keys)
+    common = min(p for p, _ in groups_of_prefix)
+    for _, members in groups_of_prefix[1:]:
+        common = min(common, _common(ids[groups_of_prefix[0][1][0]], ids[members[0]]))
     with torch.inference_mode(), context:
-        for prefix_length, members in prefix_groups(ids, keys):
-            prefix = torch.tensor([ids[members[0]][:prefix_length]], device=device)
-            prefilled = model(input_ids=prefix, use_cache=True, logits_to_keep=1).past_key_values
+        base = None
+        if share_across_groups and len(groups_of_prefix) > 1 and common >= MIN_SHARED_PREFIX:
+            start = torch.tensor([ids[groups_of_prefix[0][1][0]][:common]], device=device)
+            base = model(input_ids=start, use_cache=True, logits_to_keep=1).past_key_values
+        for prefix_length, members in groups_of_prefix:
+            if base is None:
+                prefix = torch.tensor([ids[members[0]][:prefix_length]], device=device)
+                prefilled = model(input_ids=prefix, use_cache=True, logits_to_keep=1).past_key_values
+            elif prefix_length > common:
+                rest = torch.tensor([ids[members[0]][common:prefix_length]], device=device)
+                prefilled = model(input_ids=rest, past_key_values=copy.deepcopy(base), use_cache=True,
+                                  logits_to_keep=1).past_key_values
+            else:
+                prefilled = copy.deepcopy(base)
             for start in range(0, len(members), backend.batch_size):
                 batch = members[start : start + backend.batch_size]
                 rows = _fill_batch(model, tokenizer, fields, groups, shared, copy.deepcopy(prefilled), prefix_length,

@@ -30,9 +30,10 @@ def test_shared_prefill_matches_prefilling_each_prompt(tiny_model, batch_size):
     texts = [backend.render(single_prompt(RUBRIC, item, answer)) for item, answer in pairs]
     fields = [("SCORE accuracy:", [" 1", " 2", " 3", " 4", " 5"]), ("\nFLAG harmful:", [" yes", " no"])]
     shared = form_fill(backend, texts, fields, keys=[item.id for item, _ in pairs])
-    alone = form_fill(backend, texts, fields, keys=list(range(len(texts))))
+    alone = form_fill(backend, texts, fields, keys=list(range(len(texts))), share_across_groups=False)
     assert len(prefix_groups(backend.tokenizer(texts)["input_ids"], keys=[i.id for i, _ in pairs])) == 2
-    for a, b in zip(shared, alone):
-        for field_a, field_b in zip(a, b):
-            assert field_a.keys() == field_b.keys()
-            assert all(abs(field_a[c] - field_b[c]) < 1e-4 for c in field_a)
+    per_item = form_fill(backend, texts, fields, keys=[item.id for item, _ in pairs], share_across_groups=False)
+    for a, b, c in zip(shared, alone, per_item):
+        for field_a, field_b, field_c in zip(a, b, c):
+            assert field_a.keys() == field_b.keys() == field_c.keys()
+            assert all(abs(field_a[k] - field_b[k]) < 1e-4 and abs(field_c[k] - field_b[k]) < 1e-4 for k in field_a)
