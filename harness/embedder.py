@@ -22,8 +22,25 @@ def load_embedder(model: str | None = None, device: str = "cpu"):
     return SentenceTransformer(embedder_location(model), device=device)
 
 
+MEMO_LIMIT = 50_000  # vectors kept per process (384 floats each: about 75 MB at the limit)
+_memo: dict[tuple[str | None, str], object] = {}
+
+
 def embed(texts: list[str], model: str | None = None, batch_size: int = 64):
-    """Unit-normalised embeddings as a float32 numpy array (rows match ``texts``)."""
+    """Unit-normalised embeddings as a float32 numpy array (rows match ``texts``).
+
+    Each distinct text is encoded once per process: the report embeds the same passages, key points
+    and answers for several sections, and a text's vector does not depend on what else is asked."""
+    import numpy as np
+
     encoder = load_embedder(model)
-    return encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                          show_progress_bar=False)
+    missing = list(dict.fromkeys(t for t in texts if (model, t) not in _memo))
+    if missing:
+        vectors = encoder.encode(missing, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+        if len(_memo) + len(missing) > MEMO_LIMIT:
+            _memo.clear()
+        _memo.update(((model, t), v) for t, v in zip(missing, vectors))
+    if not texts:
+        return encoder.encode([], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    return np.stack([_memo[(model, t)] for t in texts]).astype(np.float32, copy=False)
