@@ -12,6 +12,8 @@ EXTRAS ?= test
 
 DEMO_CONFIG ?= configs/demo.yaml
 DEMO_CHECK_LIMIT ?= 8
+# the demo's adapter: the cpu-quick preset on its first 96 pairs (12 steps), a smoke-sized adapter
+DEMO_TRAIN_ARGS ?= --config systems/sft/configs/cpu-quick.yaml --max_train_examples 96
 
 .PHONY: setup setup-vllm setup-browser demo test test-fast bench
 
@@ -38,7 +40,7 @@ $(VENV)/.installed: pyproject.toml
 demo:
 	@t0=$$(date +%s); \
 	$(MAKE) --no-print-directory setup && t1=$$(date +%s) && \
-	{ test -f adapters/sft/adapter_config.json || $(PY) -m systems.sft.train --config systems/sft/configs/cpu-quick.yaml; } && \
+	{ test -f adapters/sft/adapter_config.json || $(PY) -m systems.sft.train $(DEMO_TRAIN_ARGS); } && \
 	t2=$$(date +%s) && \
 	$(PY) -m harness judge check --judge embedded --limit $(DEMO_CHECK_LIMIT) && t3=$$(date +%s) && \
 	$(PY) -m harness run --config $(DEMO_CONFIG) && t4=$$(date +%s) && \
