@@ -75,6 +75,12 @@ def test_no_difference_states_the_detectable_size(tmp_path, tiny_model):
     assert "no significant difference at n = 12" in line and "cannot be detected with this many items" in line
 
 
+def test_identical_scores_say_the_signal_cannot_separate_instead_of_a_zero_detectable_size(tmp_path, tiny_model):
+    line = verdict_lines(judged_results(tmp_path, tiny_model, 12, lambda k: 3, lambda k: 3))
+    assert "scored the same on every item (mean 3.00 points" in line and "cannot separate them here" in line
+    assert "cannot be detected" not in line
+
+
 def test_weak_judge_verdict_is_followed_by_the_automatic_coverage_line(tmp_path, tiny_model):
     comparison = judged_results(tmp_path, tiny_model, 12, lambda k: 3, lambda k: 3, judge="embedded")
     judged, automatic = verdict_lines(comparison).split("\n\n")
