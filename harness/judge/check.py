@@ -5,7 +5,7 @@ grades each answer and plays each contrast (reference vs broken) in both orders;
 key-point scorer goes through the same contrasts as the judge named ``coverage``. A judge that checks
 faithfulness (``harness.judge.support.wants_support``) also marks sentences against the reference as
 passage: reference sentences must come back SUPPORTED, the falsified answer's changed sentence and an
-off-topic sentence UNSUPPORTED (``support_controls``). Verdicts are
+off-topic sentence UNSUPPORTED (``harness.judge.support_check``). Verdicts are
 cached under ``<out>/judge_checks/`` by the same keys as a run's judgments, and each summary is a
 ``JudgeCheck`` record keyed by judge fingerprint, rubric name and version and the items' content
 hash, so a rerun is free:
@@ -16,7 +16,6 @@ hash, so a rerun is free:
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from harness.benchmark import load_benchmark
@@ -24,7 +23,7 @@ from harness.errors import UserError, did_you_mean
 from harness.hashing import hash_value
 from harness.judge.controls import CONTRASTS, CONTROLS_VERSION, LENGTH_CONTRAST, Controls, build_controls
 from harness.progress import progress_bar
-from harness.records import ContrastResult, Item, JudgeCheck, Judgment, PairwiseGame, SupportJudgment
+from harness.records import ContrastResult, Item, JudgeCheck, Judgment, PairwiseGame
 from harness.rubric import JudgeCheckThresholds, Rubric
 from harness.store import JsonlStore
 
@@ -32,9 +31,6 @@ CHECKS_DIR = "judge_checks"
 CHECK_RUN_ID = "judge-check"
 COVERAGE = "coverage"
 CHECK_KEY_VERSION = 2  # 2: whether pairwise games and the faithfulness contrast ran are part of the key
-SUPPORT_KINDS = ("supported", "falsified", "off_topic")  # what each checked sentence is; only the first is supported
-MIN_OFF_TOPIC_WORDS = 6
-SUPPORT_SYSTEM = "support-controls"  # the system named on the cached support judgments
 
 
 class CoverageJudge:
@@ -145,8 +141,10 @@ def run_check(out_dir: Path | str, judge, rubric: Rubric, benchmark, pool: list[
     check = summarise(controls, scores, verdicts, rubric.judge_check, pairwise=pairwise)
     check["unparsed_rate"] = unparsed / total if total else 0.0
     if with_support:
+        from harness.judge.support_check import support_controls, support_figures, support_verdicts
+
         cases = support_controls(controls, seed)
-        check["support"], check["support_n"] = support_figures(cases, _support_verdicts(out_dir, judge, cases))
+        check["support"], check["support_n"] = support_figures(cases, support_verdicts(out_dir, judge, cases))
     check["failures"] = failures(check, rubric.judge_check)
     record = JudgeCheck(key=key, judge=name, judge_fingerprint=judge.fingerprint, rubric=rubric.name,
                         rubric_version=rubric.version, benchmark=benchmark.spec.name,
@@ -180,7 +178,7 @@ def _judge_verdicts(out_dir, judge, controls: dict[str, Controls], pairwise: boo
     todo = [(item, n) for item, n in singles if single_key(judge, item, hashes[(item.id, n)]) not in grades]
     store = JsonlStore(folder / "judgments.jsonl")
     answers = {c.item.id: c.answers for c in controls.values()}
-    for part in _chunks(f"judge check: grading ({judge.spec.name})", todo, judge.backend):
+    for part in chunks(f"judge check: grading ({judge.spec.name})", todo, judge.backend):
         results = judge.grade([(item, answers[item.id][n]) for item, n in part])
         for (item, n), (completion, verdict, attempts) in zip(part, results):
             record = Judgment(key=single_key(judge, item, hashes[(item.id, n)]), run_id=CHECK_RUN_ID, item_id=item.id,
@@ -213,7 +211,7 @@ def _judge_verdicts(out_dir, judge, controls: dict[str, Controls], pairwise: boo
 
     todo = [g for g in played if key(*g) not in games]
     store = JsonlStore(folder / "pairwise.jsonl")
-    for part in _chunks(f"judge check: pairwise ({judge.spec.name})", todo, judge.backend):
+    for part in chunks(f"judge check: pairwise ({judge.spec.name})", todo, judge.backend):
         results = judge.compare([(item, answers[item.id][f], answers[item.id][s]) for item, f, s in part])
         for (item, first, second), (completion, verdict, attempts) in zip(part, results):
             record = PairwiseGame(key=key(item, first, second), run_id=CHECK_RUN_ID, item_id=item.id,
@@ -236,87 +234,7 @@ def _judge_verdicts(out_dir, judge, controls: dict[str, Controls], pairwise: boo
     return scores, verdicts, unparsed, total + len(played)
 
 
-def support_controls(controls: dict[str, Controls], seed: int = 0) -> dict[str, tuple]:
-    """Per item: (``SupportCase`` with the reference as its one passage, the kind of each sentence).
-
-    Up to two reference sentences (supported), the falsified answer's sentences that differ from the
-    reference (skipped when the item has none) and the off-topic answer's first sentence of at least
-    ``MIN_OFF_TOPIC_WORDS`` words (else its first), in an order
-    shuffled by the item's seed. Sentences are split as the faithfulness checks split answers.
-    """
-    from harness.judge.support import SupportCase
-    from harness.scoring.faithfulness import sentences
-
-    cases = {}
-    for c in controls.values():
-        reference = c.answers["reference"]
-        own = sentences(reference)
-        rng = random.Random(f"{seed}:{c.item.id}:support")
-        picked = [(s, "supported") for s in rng.sample(own, min(2, len(own)))]
-        picked += [(s, "falsified") for s in sentences(c.answers.get("falsified") or "") if s not in own]
-        off = [s for s in sentences(c.answers.get("off_topic") or "") if s not in own]
-        claims = [s for s in off if len(s.split()) >= MIN_OFF_TOPIC_WORDS]  # a bare "No." asserts nothing to check
-        picked += [(s, "off_topic") for s in (claims or off)[:1]]
-        if not picked:
-            continue
-        rng.shuffle(picked)
-        cases[c.item.id] = (SupportCase([s for s, _ in picked], [reference]), [kind for _, kind in picked])
-    return cases
-
-
-def _support_verdicts(out_dir, judge, cases: dict[str, tuple]) -> dict[str, dict]:
-    """The judge's support reply per item, asked once per (judge, sentences, passages) and cached."""
-    from harness.judge.support import SUPPORT_PROMPT_VERSION
-    from harness.keys import support_judgment_key
-
-    path = Path(out_dir) / CHECKS_DIR / "support.jsonl"
-    done = {r["key"]: r for r in JsonlStore(path) if "key" in r}
-    hashes = {i: (hash_value(case.sentences), hash_value(case.passages)) for i, (case, _) in cases.items()}
-    keys = {i: support_judgment_key(SUPPORT_PROMPT_VERSION, judge.fingerprint, i, *hashes[i]) for i in cases}
-    todo = [i for i in cases if keys[i] not in done]
-    store = JsonlStore(path)
-    for part in _chunks(f"judge check: faithfulness ({judge.spec.name})", todo, judge.backend):
-        replies = judge.support([cases[i][0] for i in part])
-        for i, (completion, supported, attempts, probabilities) in zip(part, replies):
-            case = cases[i][0]
-            record = SupportJudgment(key=keys[i], run_id=CHECK_RUN_ID, item_id=i, system=SUPPORT_SYSTEM,
-                                     judge=judge.spec.name, judge_fingerprint=judge.fingerprint,
-                                     rubric=judge.rubric.name, rubric_version=judge.rubric.version,
-                                     answer_hash=hashes[i][0], passages_hash=hashes[i][1], sentences=case.sentences,
-                                     supported=supported or [], probabilities=probabilities,
-                                     value=sum(supported) / len(supported) if supported else None,
-                                     status="error" if completion.error else ("ok" if supported is not None
-                                                                              else "unparsed"),
-                                     attempts=attempts, raw=completion.text or completion.error or "")
-            store.append(record)
-            done[record.key] = record.model_dump()
-    store.close()
-    return {i: done[keys[i]] for i in cases}
-
-
-def support_figures(cases: dict[str, tuple], replies: dict[str, dict]) -> tuple[dict, dict]:
-    """Accuracy per sentence kind, pooled over unsupported kinds, balanced, and the unparsed share of replies.
-    An unparsed or failed reply scores none of its sentences."""
-    marked: dict[str, list[bool]] = {kind: [] for kind in SUPPORT_KINDS}
-    unparsed = 0
-    for i, (case, kinds) in cases.items():
-        reply = replies[i]
-        supported = reply.get("supported") or []
-        if reply.get("status") != "ok" or len(supported) != len(kinds):
-            unparsed += 1
-            continue
-        for kind, said in zip(kinds, supported):
-            marked[kind].append(said == (kind == "supported"))
-    share = (lambda values: sum(values) / len(values) if values else None)
-    figures = {kind: share(marked[kind]) for kind in SUPPORT_KINDS}
-    figures["unsupported"] = share(marked["falsified"] + marked["off_topic"])
-    both = [figures["supported"], figures["unsupported"]]
-    figures["balanced"] = None if None in both else sum(both) / 2
-    figures["unparsed"] = unparsed / len(cases) if cases else 0.0
-    return figures, {**{kind: len(marked[kind]) for kind in SUPPORT_KINDS}, "replies": len(cases)}
-
-
-def _chunks(label: str, todo: list, backend):
+def chunks(label: str, todo: list, backend):
     """Item-major parts (the order they were listed in), so a backend can reuse each item's prompt prefix."""
     if not todo:
         return
