@@ -57,9 +57,13 @@ def describe(a: str, b: str, xa: list[float], xb: list[float], p_value: float | 
         same = "scored the same on every item" if diff == 0 else f"differed by the same {diff:+.2f} {unit} on every item"
         return (f"**{label_a} vs {label_b} {what}: no difference this signal can show at n = {n}**: the two {same} "
                 f"(mean {float(np.mean(xa)):.2f} {unit}; {p_text}, {source}), so it cannot separate them here.")
+    disagree = ""
+    if p_value is not None and (lo > 0 or hi < 0):
+        disagree = (" The bootstrap interval leaves out zero but the rank test does not reject: a percentile"
+                    " bootstrap is too narrow at small n, so treat the gap as unconfirmed.")
     return (f"**{label_a} vs {label_b} {what}: no significant difference at n = {n}** "
             f"({label_a} - {label_b} = {diff:+.2f} {unit}, 95% CI {lo:+.2f} to {hi:+.2f}, {p_text}, {source}); "
-            f"differences under {mde:.2f} {unit} cannot be detected with this many items.")
+            f"differences under {mde:.2f} {unit} cannot be detected with this many items.{disagree}")
 
 
 @dataclass

@@ -73,6 +73,13 @@ def test_clear_gap_names_the_leader_with_ci_and_p(tmp_path, tiny_model):
 def test_no_difference_states_the_detectable_size(tmp_path, tiny_model):
     line = verdict_lines(judged_results(tmp_path, tiny_model, 12, lambda k: 3 + (k % 2), lambda k: 3 + ((k + 1) % 2)))
     assert "no significant difference at n = 12" in line and "cannot be detected with this many items" in line
+    assert "unconfirmed" not in line
+
+
+def test_a_bootstrap_interval_that_leaves_out_zero_without_a_significant_test_is_flagged(tmp_path, tiny_model):
+    line = verdict_lines(judged_results(tmp_path, tiny_model, 12, lambda k: 3 + (k < 4), lambda k: 3))
+    assert "no significant difference at n = 12" in line and "95% CI +0." in line
+    assert "treat the gap as unconfirmed" in line
 
 
 def test_identical_scores_say_the_signal_cannot_separate_instead_of_a_zero_detectable_size(tmp_path, tiny_model):
