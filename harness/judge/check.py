@@ -30,6 +30,7 @@ from harness.store import JsonlStore
 CHECKS_DIR = "judge_checks"
 CHECK_RUN_ID = "judge-check"
 COVERAGE = "coverage"
+SUPPORT_KINDS = ("supported", "falsified", "off_topic")  # faithfulness contrast sentences; only the first is supported
 CHECK_KEY_VERSION = 2  # 2: whether pairwise games and the faithfulness contrast ran are part of the key
 
 

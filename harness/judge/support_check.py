@@ -13,12 +13,11 @@ import random
 from pathlib import Path
 
 from harness.hashing import hash_value
-from harness.judge.check import CHECK_RUN_ID, CHECKS_DIR, chunks
+from harness.judge.check import CHECK_RUN_ID, CHECKS_DIR, SUPPORT_KINDS, chunks
 from harness.judge.controls import Controls
 from harness.records import SupportJudgment
 from harness.store import JsonlStore
 
-SUPPORT_KINDS = ("supported", "falsified", "off_topic")  # what each checked sentence is; only the first is supported
 MIN_OFF_TOPIC_WORDS = 6
 SUPPORT_SYSTEM = "support-controls"  # the system named on the cached support judgments
 
