@@ -115,6 +115,7 @@ def trust_lines(comparison: Comparison, context: dict) -> list[str]:
 def judge_check_line(comparison: Comparison, out_dir: Path | None) -> str:
     """The check of the judge the verdict used (or of the coverage scorer when no judge graded)."""
     from harness.judge.check import COVERAGE, latest_check, load_checks
+    from harness.judge.judge import WEAK_JUDGES
     from harness.report.judge_check import check_sentence
     from harness.report.judge_sections import primary_judge
     from harness.run_records import rubric_identity
@@ -130,7 +131,12 @@ def judge_check_line(comparison: Comparison, out_dir: Path | None) -> str:
     fingerprint = next((r["judge_fingerprint"] for (j, _, _), r in comparison.judgments.items() if j == judge), None)
     check = latest_check(out_dir, fingerprint, *rubric) if fingerprint and rubric else None
     sentence = check_sentence(check, judge)
-    return sentence[0].upper() + sentence[1:]
+    sentence = sentence[0].upper() + sentence[1:]
+    if judge in WEAK_JUDGES:  # the verdict then also gives the automatic coverage line: cite its check too
+        found = [c for c in load_checks(out_dir) if c.judge == COVERAGE]
+        if found:
+            sentence += " Automatic signal: " + check_sentence(max(found, key=lambda c: c.created_at), "coverage")
+    return sentence
 
 
 def write_leaderboard(out_dir: Path, run_id: str | None = None) -> tuple[Path, Comparison]:

@@ -114,3 +114,22 @@ def test_families_come_from_the_manifest_not_the_names(tmp_path, tiny_model):
                                 systems={"retrieval": "rag", "tuned": "sft"})
     assert comparison.families() == {"retrieval": "rag", "tuned": "sft"}
     assert "TUNED vs RETRIEVAL" in verdict_lines(comparison)
+
+
+def test_a_weak_judge_verdict_cites_the_coverage_check_next_to_its_own(tmp_path, tiny_model):
+    from harness.judge.check import CoverageJudge, run_check, select_items
+    from harness.report.leaderboard import judge_check_line
+
+    comparison = judged_results(tmp_path, tiny_model, 12, lambda k: 3, lambda k: 3, judge="embedded")
+    assert judge_check_line(comparison, tmp_path).startswith("Judge embedded has no judge check")
+    assert "Automatic signal" not in judge_check_line(comparison, tmp_path)
+    chosen, pool = select_items("indian_cultural_nuance", "dev", 3)
+    run_check(tmp_path, CoverageJudge(RUBRIC), RUBRIC, chosen, pool)
+    line = judge_check_line(comparison, tmp_path)
+    assert "Automatic signal: " in line and ("judge coverage failed its check" in line or "(coverage," in line)
+    (tmp_path / "strong").mkdir()
+    strong = judged_results(tmp_path / "strong", tiny_model, 12, lambda k: 3, lambda k: 3)
+    (tmp_path / "strong" / "judge_checks").mkdir()
+    (tmp_path / "strong" / "judge_checks" / "checks.jsonl").write_bytes(
+        (tmp_path / "judge_checks" / "checks.jsonl").read_bytes())
+    assert "Automatic signal" not in judge_check_line(strong, tmp_path / "strong")  # a strong judge stands alone
