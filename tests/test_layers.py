@@ -18,7 +18,7 @@ LAYERS = [
          "harness.judge.controls", "harness.judge", "harness.benchmark_check", "harness.serve", "systems"]),
     # judge.check runs judges over controlled answers and writes records: a runner, like judge.run
     (4, ["harness.runner", "harness.plan", "harness.preflight", "harness.judge.run", "harness.judge.check",
-         "harness.human"]),
+         "harness.judge.support_check", "harness.human"]),
     (5, ["harness.report", "harness.view"]),
     (6, ["harness.cli", "harness.__main__"]),
 ]

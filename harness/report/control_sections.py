@@ -112,7 +112,7 @@ def control_verdict_line(main: Comparison, control: Comparison | None, system: s
         return "gains" if shown > 0 else "loses" if shown < 0 else "changes by"
 
     unit = name.split(" (")[0]
-    return (f"{system.upper()} {verb(gain['mean_diff'])} {gain['mean_diff']:+.2f} over base on cultural nuance "
+    return (f"{system.upper()} {verb(gain['mean_diff'])} {gain['mean_diff']:+.2f} relative to base on cultural nuance "
             f"(CI {gain['ci_low']:+.2f} to {gain['ci_high']:+.2f}) and {verb(loss['mean_diff'])} "
             f"{loss['mean_diff']:+.2f} (CI {loss['ci_low']:+.2f} to {loss['ci_high']:+.2f}) on general questions "
             f"({unit}); India-insertion {num(rate * 100, 0)}% vs base {num(base_rate * 100, 0)}%.")

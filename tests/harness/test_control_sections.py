@@ -49,7 +49,7 @@ def test_regression_insertion_rates_and_verdict(tmp_path):
     assert cells[2].startswith("30% [") and "c0, c1, c2" in cells[3]
     assert "| base | (reference) | 0% [0%, 0%] | - |" in text
     line = control_verdict_line(main, control)
-    assert line.startswith("SFT gains +0.10 over base on cultural nuance") and "loses -0.05" in line
+    assert line.startswith("SFT gains +0.10 relative to base on cultural nuance") and "loses -0.05" in line
     assert line.endswith("India-insertion 30% vs base 0%.")
     assert line in text
 
