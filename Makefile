@@ -11,9 +11,9 @@ TORCH ?= $(shell nvidia-smi >/dev/null 2>&1 && echo "torch==2.13.0" || echo "tor
 EXTRAS ?= test
 
 DEMO_CONFIG ?= configs/demo.yaml
-DEMO_CHECK_LIMIT ?= 8
-# the demo's adapter: the cpu-quick preset on its first 96 pairs (12 steps), a smoke-sized adapter
-DEMO_TRAIN_ARGS ?= --config systems/sft/configs/cpu-quick.yaml --max_train_examples 96
+DEMO_CHECK_LIMIT ?= 6
+# the demo's adapter: the cpu-quick preset on its first 64 pairs (8 steps), a smoke-sized adapter
+DEMO_TRAIN_ARGS ?= --config systems/sft/configs/cpu-quick.yaml --max_train_examples 64
 
 .PHONY: setup setup-vllm setup-browser demo test test-fast bench
 
