@@ -122,21 +122,19 @@ def judge_check_line(comparison: Comparison, out_dir: Path | None) -> str:
 
     if out_dir is None:
         return ""
+    found = [c for c in load_checks(out_dir) if c.judge == COVERAGE]
+    coverage = ("Automatic signal: " + check_sentence(max(found, key=lambda c: c.created_at), "coverage")
+                if found else "")
     judge = primary_judge(comparison)
-    rubric = rubric_identity(comparison.manifest(comparison.systems[0]).get("rubric") or "cultural_nuance")
     if judge is None:
-        found = [c for c in load_checks(out_dir) if c.judge == COVERAGE]
-        check = max(found, key=lambda c: c.created_at) if found else None
-        return ("Automatic signal: " + check_sentence(check, "coverage")) if check else ""
+        return coverage
+    rubric = rubric_identity(comparison.manifest(comparison.systems[0]).get("rubric") or "cultural_nuance")
     fingerprint = next((r["judge_fingerprint"] for (j, _, _), r in comparison.judgments.items() if j == judge), None)
     check = latest_check(out_dir, fingerprint, *rubric) if fingerprint and rubric else None
     sentence = check_sentence(check, judge)
     sentence = sentence[0].upper() + sentence[1:]
-    if judge in WEAK_JUDGES:  # the verdict then also gives the automatic coverage line: cite its check too
-        found = [c for c in load_checks(out_dir) if c.judge == COVERAGE]
-        if found:
-            sentence += " Automatic signal: " + check_sentence(max(found, key=lambda c: c.created_at), "coverage")
-    return sentence
+    # beside a weak judge the verdict also gives the automatic coverage line: cite its check too
+    return f"{sentence} {coverage}" if judge in WEAK_JUDGES and coverage else sentence
 
 
 def write_leaderboard(out_dir: Path, run_id: str | None = None) -> tuple[Path, Comparison]:

@@ -54,7 +54,8 @@ def describe(a: str, b: str, xa: list[float], xb: list[float], p_value: float | 
         return (f"**{label_a} vs {label_b} {what}: {leader} ahead by {gap:.2f} {unit} "
                 f"(95% CI {low:.2f} to {high:.2f}, {p_text}, n = {n}, {source}).**")
     if not sd:
-        same = "scored the same on every item" if diff == 0 else f"differed by the same {diff:+.2f} {unit} on every item"
+        same = ("scored the same on every item" if diff == 0
+                else f"differed by the same {diff:+.2f} {unit} on every item")
         return (f"**{label_a} vs {label_b} {what}: no difference this signal can show at n = {n}**: the two {same} "
                 f"(mean {float(np.mean(xa)):.2f} {unit}; {p_text}, {source}), so it cannot separate them here.")
     disagree = ""
